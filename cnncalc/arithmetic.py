@@ -1,0 +1,67 @@
+"""Pure output-size formulas on plain ints, one per rule, each citing where the rule comes from.
+
+Everything here works on one spatial axis; layers call these for height and width separately.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+
+def effective_kernel(k: int, d: int = 1) -> int:
+    """A dilated kernel spans k + (k − 1)(d − 1) input pixels (Dumoulin & Visin, relation 6)."""
+    return k + (k - 1) * (d - 1)
+
+
+def exact_output(n: int, k: int, s: int, pad_total: int, d: int = 1) -> Fraction:
+    """The slides' (W − F + 2P)/S + 1 before any rounding; an integer exactly when the layer tiles."""
+    return Fraction(n + pad_total - effective_kernel(k, d), s) + 1
+
+
+def leftover(n: int, k: int, s: int, pad_total: int, d: int = 1) -> int:
+    """Input rows/columns never read by a floor-mode window: (W + 2P − F_eff) mod S (0 when it tiles)."""
+    return (n + pad_total - effective_kernel(k, d)) % s
+
+
+def conv_output(n: int, k: int, s: int = 1, pad_total: int = 0, d: int = 1) -> int:
+    """PyTorch Conv2d: floor((in + 2p − d(k−1) − 1)/s) + 1; Caffe's convolution floors the same way."""
+    return (n + pad_total - effective_kernel(k, d)) // s + 1
+
+
+def pool_output(n: int, k: int, s: int, pad: int = 0, d: int = 1, ceil_mode: bool = False) -> int:
+    """PyTorch MaxPool2d/AvgPool2d (aten Pool.h, pooling_output_shape).
+
+    In ceil mode the count rounds up, then the last window is dropped when it would start inside the
+    right padding: if (out − 1)·s ≥ in + p, out −= 1.
+    """
+    span = n + 2 * pad - effective_kernel(k, d)
+    if not ceil_mode:
+        return span // s + 1
+    out = -(-span // s) + 1
+    if (out - 1) * s >= n + pad:
+        out -= 1
+    return out
+
+
+def caffe_pool_output(n: int, k: int, s: int, pad: int = 0) -> int:
+    """Caffe PoolingLayer (pooling_layer.cpp): always ceil, minus one if the last window starts in the padding."""
+    out = -(-(n + 2 * pad - k) // s) + 1
+    if pad > 0 and (out - 1) * s >= n + pad:
+        out -= 1
+    return out
+
+
+def transposed_output(n: int, k: int, s: int = 1, pad: int = 0, d: int = 1, output_padding: int = 0) -> int:
+    """PyTorch ConvTranspose2d (guide, relation 14): (in − 1)·s − 2p + d(k − 1) + output_padding + 1."""
+    return (n - 1) * s - 2 * pad + d * (k - 1) + output_padding + 1
+
+
+def same_padding(k: int, d: int = 1) -> tuple[int, int]:
+    """PyTorch padding='same' (stride 1 only): total d(k − 1), left total//2, the odd pixel on the right."""
+    total = d * (k - 1)
+    return total // 2, total - total // 2
+
+
+def adaptive_windows(n: int, out: int) -> list[tuple[int, int]]:
+    """AdaptiveAvgPool2d windows [floor(i·n/o), ceil((i+1)·n/o)) for i in 0..o−1 (aten AdaptivePooling.h)."""
+    return [((i * n) // out, -(-((i + 1) * n) // out)) for i in range(out)]

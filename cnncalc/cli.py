@@ -1,0 +1,113 @@
+"""The command line: parse options, call the library once, render, and set the exit code.
+
+Exit codes (a contract): 0 success; 1 invalid input; 2 usage error; 3 a negative answer (does not fit, a wrong
+homework answer, a failed verification).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any
+
+import click
+
+from cnncalc.errors import CnnCalcError, SpecError
+
+DTYPES = ("fp32", "fp16", "bf16", "fp64", "int8")
+_SIZE = re.compile(r"\s*(\d+)\s*(?:[x×]\s*(\d+)\s*)?(?:[x×]\s*(\d+)\s*)?", re.IGNORECASE)
+
+
+class Cli(click.Group):
+    """Turns the package's own errors into 'Error: ...' and their exit code, in this one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CnnCalcError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cnncalc")
+def main() -> None:
+    """Exact CNN arithmetic from a YAML spec: output volumes, parameters, memory, MACs/FLOPs.
+
+    \b
+    Examples:
+      cnncalc summarize specs/vgg16.yaml
+      cnncalc summarize specs/alexnet.yaml --input 224x224x3
+      cnncalc check --stride 3 --input 7
+    """
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--input", "input_size", metavar="HxWxC|HxW|N",
+              help="Override the spec's input size (HxW or N keep its channels).")
+@click.option("--dtype", type=click.Choice(DTYPES), default="fp32", show_default=True,
+              help="Bytes per value for memory.")
+@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Samples per batch.")
+@click.option("--no-bias", is_flag=True, help='Count params as the slides do, "not counting biases".')
+@click.option("--format", "fmt", type=click.Choice(("table", "json", "csv", "markdown")), default="table",
+              show_default=True)
+@click.option("--strict", is_flag=True, help="A layer that does not tile its input is an error (exit 3).")
+def summarize(spec: str, input_size: str | None, dtype: str, batch: int, no_bias: bool, fmt: str,
+              strict: bool) -> None:
+    """Per-layer output volume, memory, params and MACs of SPEC, with totals."""
+    from cnncalc.analysis import analyze
+    from cnncalc.spec import load_spec, parse_input
+
+    model = load_spec(spec)
+    override = None
+    if input_size is not None:
+        override = parse_input(input_size, line=None, field="--input", channels=model.input[0])
+    report = analyze(model, input_shape=override, dtype=dtype, batch=batch, count_biases=not no_bias,
+                     strict=strict)
+    if fmt == "table":
+        from rich.console import Console
+
+        from cnncalc.render import table
+
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=160)  # piped output is read in files and editors, not an 80-column tty
+        table.render(report, console)
+        return
+    from cnncalc.render import csvout, jsonout, markdown
+
+    renderer = {"json": jsonout.render, "csv": csvout.render, "markdown": markdown.render}[fmt]
+    click.echo(renderer(report), nl=fmt == "json")
+
+
+@main.command()
+@click.option("--input", "input_size", required=True, metavar="N|HxW|HxWxC", help="Input size (e.g. 7, 32x32x3).")
+@click.option("--filter", "kernel", type=int, default=3, show_default=True,
+              help="Filter size F (the slides assume 3).")
+@click.option("--stride", type=int, default=1, show_default=True)
+@click.option("--pad", type=int, default=0, show_default=True, help="Zero padding P on each side.")
+@click.option("--dilation", type=int, default=1, show_default=True)
+@click.option("--filters", type=int, default=None, help="Number of filters K: output depth and params.")
+@click.option("--pool", type=int, default=None, metavar="F", help="A pooling window of size F instead of a filter.")
+@click.option("--ceil", is_flag=True, help="Round up like PyTorch's ceil_mode (pooling).")
+@click.option("--no-bias", is_flag=True, help="Filters without biases.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+def check(input_size: str, kernel: int, stride: int, pad: int, dilation: int, filters: int | None,
+          pool: int | None, ceil: bool, no_bias: bool, fmt: str) -> None:
+    """Does a filter (or pooling window) fit an input? The worked formula, what PyTorch and Caffe do, and
+    nearby settings that fit. Exits 3 when it does not fit."""
+    from cnncalc import check as calc
+    from cnncalc.render.check import render_json, render_text
+
+    m = _SIZE.fullmatch(input_size)
+    if not m:
+        raise SpecError(f"cannot read {input_size!r}: write N, HxW or HxWxC (e.g. 7, 32x32x3)", field="--input")
+    height = int(m[1])
+    width = int(m[2]) if m[2] else height
+    channels = int(m[3]) if m[3] else None
+    result = calc.check(height, width, channels=channels, kernel=pool or kernel, stride=stride, pad=pad,
+                        dilation=dilation, filters=filters, pool=pool is not None, ceil=ceil, bias=not no_bias)
+    click.echo(render_json(result) if fmt == "json" else render_text(result))
+    if not result.fits:
+        sys.exit(3)

@@ -1,0 +1,195 @@
+"""Layers that keep the shape (or shrink only the channels): activations, normalisation, dropout, softmax, padding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cnncalc.layers.base import Facts, Layer, Shape, need_map, numel, register
+
+if TYPE_CHECKING:
+    from cnncalc.spec.options import Options
+
+# Activations PyTorch can run in place (nn.ReLU/LeakyReLU/ELU(inplace=True)); torchvision's models do, and the
+# slides' VGG table gives ReLU no memory row, so in place is the default for these.
+_INPLACE_CAPABLE = {"relu", "leaky_relu", "elu"}
+
+
+@register("relu", "leaky_relu", "leakyrelu", "sigmoid", "tanh", "elu")
+@dataclass(frozen=True, kw_only=True)
+class Activation(Layer):
+    """Element-wise non-linearity: one FLOP per element (as ptflops counts it), no parameters.
+
+    In place (the default for ReLU, leaky ReLU and ELU) it writes into its input and adds no activations.
+    """
+
+    fn: str
+    inplace: bool = False
+    slope: float | None = None  # leaky ReLU's negative slope, ELU's alpha
+
+    @property
+    def kind(self) -> str:
+        return self.fn
+
+    @classmethod
+    def parse(cls, kind: str, opts: Options) -> dict[str, object]:
+        fn = "leaky_relu" if kind == "leakyrelu" else kind
+        inplace = opts.flag("inplace", fn in _INPLACE_CAPABLE)
+        if inplace and fn not in _INPLACE_CAPABLE:
+            raise opts.error("inplace", f"{fn} has no in-place form in PyTorch")
+        slope = None
+        if fn == "leaky_relu":
+            slope = opts.real("negative_slope", 0.01)
+        elif fn == "elu":
+            slope = opts.real("alpha", 1.0)
+        return {"fn": fn, "inplace": inplace, "slope": slope}
+
+    def describe(self) -> str:
+        if self.slope is None:
+            return ""
+        return f"slope {self.slope:g}" if self.fn == "leaky_relu" else f"alpha {self.slope:g}"
+
+    def infer(self, shape: Shape) -> Facts:
+        return Facts(output=shape, flops=numel(shape), new_tensor=not self.inplace,
+                     note="in place: no new tensor" if self.inplace else "")
+
+
+@register("maxout")
+@dataclass(frozen=True, kw_only=True)
+class Maxout(Layer):
+    """Maxout with k pieces (Goodfellow et al. 2013): the max over each group of k consecutive channels.
+
+    The pieces' weights w_i, b_i live in the preceding conv/fc layer, which must produce k× the channels;
+    maxout itself has no parameters and costs k − 1 comparisons per output element.
+    """
+
+    pieces: int
+
+    @classmethod
+    def parse(cls, kind: str, opts: Options) -> dict[str, object]:
+        pieces = opts.count("pieces", 2)
+        if pieces < 2:
+            raise opts.error("pieces", "maxout needs at least 2 pieces")
+        return {"pieces": pieces}
+
+    def describe(self) -> str:
+        return f"{self.pieces} pieces"
+
+    def infer(self, shape: Shape) -> Facts:
+        channels = shape[0]
+        if channels % self.pieces:
+            raise self.fail(f"{channels} channels are not divisible into groups of {self.pieces} pieces")
+        out = (channels // self.pieces, *shape[1:])
+        return Facts(output=out, flops=numel(out) * (self.pieces - 1))
+
+
+@register("lrn", "local_response_norm")
+@dataclass(frozen=True, kw_only=True)
+class LRN(Layer):
+    """Local response normalisation across channels (AlexNet: n = 5, k = 2, α = 1e-4, β = 0.75).
+
+    b = a / (k + α·Σ a²)^β over n neighbouring channels: per element n squares, n − 1 additions, then
+    ×α, +k, a power and a division, so 2n + 3 FLOPs. No parameters.
+    """
+
+    KIND = "lrn"
+    size: int = 5
+    alpha: float = 1e-4
+    beta: float = 0.75
+    k: float = 2.0
+
+    @classmethod
+    def parse(cls, kind: str, opts: Options) -> dict[str, object]:
+        return {"size": opts.count("size", 5), "alpha": opts.real("alpha", 1e-4),
+                "beta": opts.real("beta", 0.75), "k": opts.real("k", 2.0)}
+
+    def describe(self) -> str:
+        return f"n={self.size} k={self.k:g} α={self.alpha:g} β={self.beta:g}"
+
+    def infer(self, shape: Shape) -> Facts:
+        need_map(self, shape)
+        return Facts(output=shape, flops=numel(shape) * (2 * self.size + 3))
+
+
+@register("batchnorm", "bn", "batch_norm", "batchnorm2d")
+@dataclass(frozen=True, kw_only=True)
+class BatchNorm(Layer):
+    """Batch normalisation (Ioffe & Szegedy 2015) over the channels (or the features of a vector).
+
+    Params: γ (weights) and β (biases), C each, when affine. The running mean and variance (C each) and
+    PyTorch's num_batches_tracked counter are buffers, not params: 2C + 1. At inference it is one scale and one
+    shift per element: 2 FLOPs per element.
+    """
+
+    KIND = "batchnorm"
+    affine: bool = True
+    eps: float = 1e-5
+
+    @classmethod
+    def parse(cls, kind: str, opts: Options) -> dict[str, object]:
+        return {"affine": opts.flag("affine", True), "eps": opts.real("eps", 1e-5, low=0.0)}
+
+    def describe(self) -> str:
+        return "" if self.affine else "no affine"
+
+    def infer(self, shape: Shape) -> Facts:
+        c = shape[0]
+        affine = c if self.affine else 0
+        formula = f"{c} + {c}" if self.affine else "0"
+        return Facts(output=shape, weights=affine, biases=affine, buffers=2 * c + 1, flops=2 * numel(shape),
+                     params_formula=formula, note=f"buffers: 2*{c} + 1")
+
+
+@register("dropout")
+@dataclass(frozen=True, kw_only=True)
+class Dropout(Layer):
+    """Dropout: the identity at inference, so no new tensor and no FLOPs are counted."""
+
+    p: float = 0.5
+
+    @classmethod
+    def parse(cls, kind: str, opts: Options) -> dict[str, object]:
+        return {"p": opts.real("p", 0.5, low=0.0, high=1.0, high_open=True)}
+
+    def describe(self) -> str:
+        return f"p={self.p:g}"
+
+    def infer(self, shape: Shape) -> Facts:
+        return Facts(output=shape, new_tensor=False, note="identity at inference: no new tensor")
+
+
+@register("softmax", "soft-max")
+@dataclass(frozen=True, kw_only=True)
+class Softmax(Layer):
+    """Softmax over the features (the channels of a feature map).
+
+    Per group of N values: N exponentials, N − 1 additions, N divisions = 3N − 1 FLOPs.
+    """
+
+    KIND = "softmax"
+
+    def infer(self, shape: Shape) -> Facts:
+        groups = numel(shape[1:]) if len(shape) == 3 else 1
+        return Facts(output=shape, flops=groups * (3 * shape[0] - 1))
+
+
+@register("zeropad", "zero_pad", "zeropad2d")
+@dataclass(frozen=True, kw_only=True)
+class ZeroPad(Layer):
+    """Zero padding as a layer of its own (PyTorch ZeroPad2d): a new, larger tensor, no arithmetic."""
+
+    KIND = "zeropad"
+    pad: tuple[tuple[int, int], tuple[int, int]]
+
+    @classmethod
+    def parse(cls, kind: str, opts: Options) -> dict[str, object]:
+        return {"pad": opts.padding("pad", 1)}
+
+    def describe(self) -> str:
+        (t, b), (l, r) = self.pad
+        return f"{t}" if t == b == l == r else f"top {t} bottom {b} left {l} right {r}"
+
+    def infer(self, shape: Shape) -> Facts:
+        c, h, w = need_map(self, shape)
+        (t, b), (l, r) = self.pad
+        return Facts(output=(c, h + t + b, w + l + r))

@@ -1,0 +1,118 @@
+"""Pooling: max and average windows, global and adaptive average pooling. None of them has parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cnncalc import arithmetic
+from cnncalc.layers.base import Facts, Layer, Pair, Shape, Untiled, need_map, pair_text, register
+
+if TYPE_CHECKING:
+    from cnncalc.spec.options import Options
+
+
+@register("maxpool", "max_pool", "maxpool2d", "avgpool", "avg_pool", "avgpool2d")
+@dataclass(frozen=True, kw_only=True)
+class Pool(Layer):
+    """Max or average pooling with PyTorch's rounding (arithmetic.pool_output), ceil mode included.
+
+    FLOPs per output element: k_h·k_w − 1 comparisons for max; k_h·k_w − 1 additions and one division
+    (k_h·k_w) for average. The stride defaults to the kernel, as in PyTorch.
+    """
+
+    op: str  # "max" | "avg"
+    kernel: Pair
+    stride: Pair
+    pad: Pair = (0, 0)
+    dilation: Pair = (1, 1)
+    ceil: bool = False
+
+    @property
+    def kind(self) -> str:
+        return f"{self.op}pool"
+
+    @classmethod
+    def parse(cls, kind: str, opts: Options) -> dict[str, object]:
+        op = "max" if kind.startswith("max") else "avg"
+        kernel = opts.pair("kernel", 2)
+        stride = opts.pair("stride", list(kernel))
+        dilation = opts.pair("dilation", 1) if op == "max" else (1, 1)
+        pad = opts.pair("pad", 0, minimum=0)
+        for axis in (0, 1):
+            if pad[axis] * 2 > arithmetic.effective_kernel(kernel[axis], dilation[axis]):
+                raise opts.error("pad", f"pad {pad[axis]} is more than half the kernel "
+                                        f"{kernel[axis]} (PyTorch refuses it)")
+        return {"op": op, "kernel": kernel, "stride": stride, "pad": pad, "dilation": dilation,
+                "ceil": opts.flag("ceil", False)}
+
+    def describe(self) -> str:
+        k = f"{self.kernel[0]}x{self.kernel[1]}"
+        text = f"{k}/{pair_text(self.stride)}"
+        if self.pad != (0, 0):
+            text += f" pad {pair_text(self.pad)}"
+        if self.dilation != (1, 1):
+            text += f" dil {pair_text(self.dilation)}"
+        return text + (" ceil" if self.ceil else "")
+
+    def infer(self, shape: Shape) -> Facts:
+        c, h, w = need_map(self, shape)
+        outs: list[int] = []
+        untiled: list[Untiled] = []
+        for axis, n in (("height", h), ("width", w)):
+            i = 0 if axis == "height" else 1
+            k, s, p, d = self.kernel[i], self.stride[i], self.pad[i], self.dilation[i]
+            if arithmetic.effective_kernel(k, d) > n + 2 * p:
+                raise self.fail(f"the {k}x{k} window is larger than the padded input {axis} {n + 2 * p}")
+            outs.append(arithmetic.pool_output(n, k, s, p, d, self.ceil))
+            if not self.ceil and arithmetic.leftover(n, k, s, 2 * p, d):
+                untiled.append(Untiled(axis, n, k, s, 2 * p, d))
+        oh, ow = outs
+        window = self.kernel[0] * self.kernel[1]
+        per_output = window - 1 if self.op == "max" else window
+        note = "ceil mode" if self.ceil and (oh, ow) != (
+            arithmetic.pool_output(h, self.kernel[0], self.stride[0], self.pad[0], self.dilation[0]),
+            arithmetic.pool_output(w, self.kernel[1], self.stride[1], self.pad[1], self.dilation[1])) else ""
+        return Facts(output=(c, oh, ow), flops=c * oh * ow * per_output, note=note, untiled=tuple(untiled))
+
+
+@register("global_avgpool", "globalavgpool", "global_avg_pool", "gap")
+@dataclass(frozen=True, kw_only=True)
+class GlobalAvgPool(Layer):
+    """Average of each whole channel → C×1×1. FLOPs: H·W per channel (H·W − 1 additions and one division)."""
+
+    KIND = "global_avgpool"
+
+    def describe(self) -> str:
+        return "average over HxW"
+
+    def infer(self, shape: Shape) -> Facts:
+        c, h, w = need_map(self, shape)
+        return Facts(output=(c, 1, 1), flops=c * h * w)
+
+
+@register("adaptive_avgpool", "adaptiveavgpool2d", "adaptive_avg_pool")
+@dataclass(frozen=True, kw_only=True)
+class AdaptiveAvgPool(Layer):
+    """PyTorch AdaptiveAvgPool2d: output o×o from windows [floor(i·n/o), ceil((i+1)·n/o)).
+
+    FLOPs: each output element costs its window's area, so per channel (Σ heights)·(Σ widths).
+    """
+
+    KIND = "adaptive_avgpool"
+    output: Pair
+
+    @classmethod
+    def parse(cls, kind: str, opts: Options) -> dict[str, object]:
+        return {"output": opts.pair("output")}
+
+    def describe(self) -> str:
+        return f"to {self.output[0]}x{self.output[1]}"
+
+    def infer(self, shape: Shape) -> Facts:
+        c, h, w = need_map(self, shape)
+        oh, ow = self.output
+        sum_h = sum(b - a for a, b in arithmetic.adaptive_windows(h, oh))
+        sum_w = sum(b - a for a, b in arithmetic.adaptive_windows(w, ow))
+        note = "identity at this size" if (h, w) == (oh, ow) else ""
+        return Facts(output=(c, oh, ow), flops=c * sum_h * sum_w, note=note)

@@ -1,0 +1,41 @@
+"""JSON: the stable schema of issue 2 (model, input, layers[], totals{}), exact integers, extra keys allowed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cnncalc.results import Report
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    t = report.totals
+    return {
+        "model": report.model,
+        "input": list(report.input),
+        "dtype": report.dtype,
+        "batch": report.batch,
+        "bytes_per_value": report.bytes_per_value,
+        "count_biases": report.count_biases,
+        "layers": [
+            {"name": r.name, "type": r.kind, "description": r.description, "input": list(r.input),
+             "output": list(r.output), "params": r.params, "weights": r.weights, "biases": r.biases,
+             "buffers": r.buffers, "activations": r.activations, "new_tensor": r.new_tensor, "macs": r.macs,
+             "flops": r.flops, "params_formula": r.params_formula, "note": r.note, "line": r.line}
+            for r in report.layers
+        ],
+        "totals": {"params": t.params, "weights": t.weights, "biases": t.biases, "buffers": t.buffers,
+                   "activations": t.activations, "macs": t.macs, "flops": t.flops,
+                   "forward_bytes": t.forward_bytes, "forward_backward_bytes": t.forward_backward_bytes,
+                   "params_bytes": t.params_bytes},
+        "warnings": [
+            {"layer": w.layer, "axis": w.axis, "exact": float(w.exact), "exact_fraction": str(w.exact),
+             "pytorch": w.floor, "leftover": w.leftover, "suggested_input": w.suggested_input,
+             "message": w.message()}
+            for w in report.warnings
+        ],
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps(report_dict(report), indent=2)

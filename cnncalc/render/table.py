@@ -1,0 +1,34 @@
+"""The rich table of `summarize`, laid out like the slides' VGG16 breakdown, with share bars."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from cnncalc.render import summary
+from cnncalc.render.numbers import bar, percent
+from cnncalc.results import Report
+
+
+def render(report: Report, console: Console) -> None:
+    t = report.totals
+    table = Table(title=f"{report.model}", title_justify="left", show_lines=False, pad_edge=False)
+    for header in summary.HEADERS:
+        table.add_column(header, justify="right" if header in ("params", "MACs") else "left",
+                         overflow="fold")
+    table.add_column("memory share", no_wrap=True)
+    table.add_column("params share", no_wrap=True)
+    mem_col = [summary.numel(report.input)] + [r.activations for r in report.layers]
+    par_col = [0] + [r.params for r in report.layers]
+    for cells, mem, par in zip(summary.rows(report), mem_col, par_col):
+        table.add_row(*cells, f"{bar(mem, t.activations, 6)} {percent(mem, t.activations)}".strip(),
+                      f"{bar(par, t.params, 6)} {percent(par, t.params)}".strip() if par else "")
+    console.print(table)
+    console.print()
+    for label, text in summary.footer(report):
+        console.print(f"[bold]{label + ':':<20}[/bold] {text}", highlight=False)
+    where = summary.where_it_sits(report)
+    if where:
+        console.print(f"[bold]{'Where it sits:':<20}[/bold] {where}", highlight=False)
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w.message()}", highlight=False, soft_wrap=True)

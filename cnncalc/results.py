@@ -1,0 +1,86 @@
+"""Frozen result types: numbers only (exact ints); formatting belongs to the renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from cnncalc.layers.base import Shape, Untiled
+
+DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "fp64": 8, "int8": 1}
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    name: str
+    kind: str
+    description: str
+    input: Shape
+    output: Shape
+    weights: int
+    biases: int
+    buffers: int
+    activations: int
+    macs: int
+    flops: int
+    new_tensor: bool
+    params_formula: str
+    note: str = ""
+    line: int | None = None
+
+    @property
+    def params(self) -> int:
+        return self.weights + self.biases
+
+
+@dataclass(frozen=True)
+class TilingWarning:
+    """A floor-mode window that leaves input unread: the slides' "doesn't fit"."""
+
+    layer: str
+    axis: str
+    formula: str
+    exact: Fraction
+    floor: int
+    leftover: int
+    suggested_input: int | None
+
+    def message(self) -> str:
+        rows = "row" if self.axis == "height" else "column"
+        text = (f"{self.layer}: {self.axis} {self.formula} does not tile: PyTorch floors it to {self.floor}, "
+                f"so the last {self.leftover} input {rows}{'s' if self.leftover != 1 else ''} "
+                f"{'are' if self.leftover != 1 else 'is'} never read")
+        if self.suggested_input:
+            text += f"; a network input {self.axis} of {self.suggested_input} would tile exactly"
+        return text
+
+
+@dataclass(frozen=True)
+class Totals:
+    params: int
+    weights: int
+    biases: int
+    buffers: int
+    activations: int
+    macs: int
+    flops: int
+    forward_bytes: int
+    forward_backward_bytes: int
+    params_bytes: int
+
+
+@dataclass(frozen=True)
+class Report:
+    model: str
+    input: Shape
+    layers: tuple[LayerResult, ...]
+    totals: Totals
+    dtype: str
+    batch: int
+    count_biases: bool
+    warnings: tuple[TilingWarning, ...]
+    file: str | None = None
+
+    @property
+    def bytes_per_value(self) -> int:
+        return DTYPE_BYTES[self.dtype]

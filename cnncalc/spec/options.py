@@ -1,0 +1,134 @@
+"""Typed, located access to one layer's YAML options: every wrong value is an error naming line and field."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from cnncalc.errors import SpecError
+from cnncalc.spec.source import line_of
+
+_REQUIRED = object()
+
+
+def suggest(word: str, choices: list[str] | set[str] | tuple[str, ...]) -> str:
+    """' (did you mean 'conv'?)' when a close match exists."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"a boolean ({value!r}; YAML reads yes/no/on/off as booleans)"
+    if isinstance(value, float):
+        return f"a number with a fraction ({value!r})"
+    if isinstance(value, int):
+        return f"{value}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "nothing"
+    return type(value).__name__
+
+
+class Options:
+    """One layer's option mapping; take() each option once, then finish() reports what was left over."""
+
+    def __init__(self, raw: Any, path: str, kind: str, fallback_line: int | None) -> None:
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            raise SpecError(f"options of {kind!r} must be a mapping, got {type_name(raw)}",
+                            line=fallback_line, field=path)
+        self.raw = raw
+        self.path = path
+        self.kind = kind
+        self.line = getattr(raw, "line", fallback_line)
+        self.used: set[str] = set()
+
+    def error(self, key: str, message: str) -> SpecError:
+        line = line_of(self.raw, key) if key in self.raw else self.line
+        return SpecError(message, line=line, field=f"{self.path}.{key}")
+
+    def has(self, key: str) -> bool:
+        return key in self.raw
+
+    def take(self, key: str, default: Any = _REQUIRED) -> Any:
+        self.used.add(key)
+        if key in self.raw:
+            return self.raw[key]
+        if default is _REQUIRED:
+            raise SpecError(f"{self.kind} needs {key!r}", line=self.line, field=f"{self.path}.{key}")
+        return default
+
+    def count(self, key: str, default: Any = _REQUIRED, *, minimum: int = 1) -> int:
+        """A whole number ≥ minimum (sizes, strides, filters: positive; paddings: ≥ 0)."""
+        value = self.take(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(key, f"must be a whole number, got {type_name(value)}")
+        if value < minimum:
+            what = "positive" if minimum == 1 else f"at least {minimum}"
+            raise self.error(key, f"must be {what}, got {value}")
+        return value
+
+    def pair(self, key: str, default: Any = _REQUIRED, *, minimum: int = 1) -> tuple[int, int]:
+        """An int for both axes or [height, width]."""
+        value = self.take(key, default)
+        if isinstance(value, (list, tuple)):
+            if len(value) != 2:
+                raise self.error(key, f"must be one number or [height, width], got a list of {len(value)}")
+            return (self._int(key, value[0], minimum), self._int(key, value[1], minimum))
+        n = self._int(key, value, minimum)
+        return (n, n)
+
+    def _int(self, key: str, value: Any, minimum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(key, f"must be a whole number, got {type_name(value)}")
+        if value < minimum:
+            what = "positive" if minimum == 1 else f"at least {minimum}"
+            raise self.error(key, f"must be {what}, got {value}")
+        return value
+
+    def padding(self, key: str, default: Any = 0) -> tuple[tuple[int, int], tuple[int, int]]:
+        """An int, [height, width] or [top, bottom, left, right] of zero padding."""
+        value = self.take(key, default)
+        if not isinstance(value, (list, tuple)):
+            n = self._int(key, value, 0)
+            return ((n, n), (n, n))
+        sides = [self._int(key, v, 0) for v in value]
+        if len(sides) == 2:
+            return ((sides[0], sides[0]), (sides[1], sides[1]))
+        if len(sides) == 4:
+            return ((sides[0], sides[1]), (sides[2], sides[3]))
+        raise self.error(key, f"must be one number, [height, width] or [top, bottom, left, right], "
+                              f"got a list of {len(sides)}")
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.take(key, default)
+        if not isinstance(value, bool):
+            raise self.error(key, f"must be true or false, got {type_name(value)}")
+        return value
+
+    def real(self, key: str, default: Any = _REQUIRED, *, low: float | None = None, high: float | None = None,
+             high_open: bool = False) -> float:
+        value = self.take(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.error(key, f"must be a number, got {type_name(value)}")
+        if low is not None and value < low:
+            raise self.error(key, f"must be at least {low}, got {value}")
+        if high is not None and (value >= high if high_open else value > high):
+            bound = f"below {high}" if high_open else f"at most {high}"
+            raise self.error(key, f"must be {bound}, got {value}")
+        return float(value)
+
+    def finish(self, allowed_extra: tuple[str, ...] = ()) -> None:
+        """Unknown or misspelt options are errors, never silently ignored."""
+        for key in self.raw:
+            if key not in self.used and key not in allowed_extra:
+                known = sorted(self.used | set(allowed_extra))
+                hint = suggest(key, known) or (f" (known: {', '.join(known)})" if known else " (it takes none)")
+                raise self.error(key, f"unknown option for {self.kind}{hint}")

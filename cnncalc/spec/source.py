@@ -1,0 +1,136 @@
+"""YAML → plain Python values that remember their line numbers, loaded safely and with hard limits.
+
+PyYAML's composer gives nodes with positions; we build dicts and lists from them ourselves so that no tag can
+construct an object, an alias bomb is refused after a bounded amount of work, and every value can be traced
+back to the line it came from for error messages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cnncalc.errors import SpecError
+
+MAX_NODES = 200_000  # a spec with more YAML nodes than this is not hand-written; refuse it (alias bombs)
+MAX_DEPTH = 64
+MAX_BYTES = 10_000_000
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+
+
+class YMap(dict):  # type: ignore[type-arg]
+    """A mapping that knows its own line and the line of each key."""
+
+    line: int
+    lines: dict[str, int]
+
+
+class YList(list):  # type: ignore[type-arg]
+    """A sequence that knows its own line and the line of each item."""
+
+    line: int
+    lines: list[int]
+
+
+def line_of(container: Any, key: Any) -> int | None:
+    """Line of `container[key]`, when the container came from YAML."""
+    if isinstance(container, YMap):
+        return container.lines.get(key, container.line)
+    if isinstance(container, YList) and isinstance(key, int) and 0 <= key < len(container.lines):
+        return container.lines[key]
+    return getattr(container, "line", None)
+
+
+def read_spec_file(path: str | Path) -> Any:
+    """Read and parse a spec file; every failure is a SpecError naming the file."""
+    name = str(path)
+    p = Path(path)
+    if not p.exists():
+        raise SpecError("no such file", file=name)
+    if p.is_dir():
+        raise SpecError("is a directory, not a spec file", file=name)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise SpecError(f"cannot read: {exc.strerror}", file=name) from None
+    if len(raw) > MAX_BYTES:
+        raise SpecError(f"file is larger than {MAX_BYTES:,} bytes", file=name)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SpecError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", file=name, line=line) from None
+    try:
+        return parse_yaml(text)
+    except SpecError as exc:
+        raise exc.located(file=name) from None
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse one YAML document into YMap/YList/scalars."""
+    if not text.strip():
+        raise SpecError("the file is empty")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise SpecError(f"YAML syntax error: {problem}", line=mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"YAML error: {exc}") from None
+    if node is None:
+        raise SpecError("the file holds no YAML document")
+    return _Builder().build(node, 0)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.count = 0
+        self.constructor = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, depth: int) -> Any:
+        self.count += 1
+        line = node.start_mark.line + 1
+        if self.count > MAX_NODES:
+            raise SpecError(f"more than {MAX_NODES:,} YAML nodes (an alias bomb?); refused", line=line)
+        if depth > MAX_DEPTH:
+            raise SpecError(f"nested deeper than {MAX_DEPTH} levels; refused", line=line)
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag not in _SCALAR_TAGS:
+                raise SpecError(f"YAML tag {node.tag!r} is not allowed in a spec", line=line)
+            try:
+                return self.constructor.construct_object(node)
+            except (yaml.YAMLError, ValueError) as exc:
+                raise SpecError(f"cannot read scalar {node.value!r}: {exc}", line=line) from None
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                raise SpecError(f"YAML tag {node.tag!r} is not allowed in a spec", line=line)
+            seq = YList(self.build(item, depth + 1) for item in node.value)
+            seq.line = line
+            seq.lines = [item.start_mark.line + 1 for item in node.value]
+            return seq
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != "tag:yaml.org,2002:map":
+                raise SpecError(f"YAML tag {node.tag!r} is not allowed in a spec", line=line)
+            mapping = YMap()
+            mapping.line = line
+            mapping.lines = {}
+            for key_node, value_node in node.value:
+                key = self.build(key_node, depth + 1)
+                if not isinstance(key, str):
+                    raise SpecError(f"keys must be names, got {key!r}", line=key_node.start_mark.line + 1)
+                if key in mapping:
+                    raise SpecError(f"duplicate key {key!r}", line=key_node.start_mark.line + 1)
+                mapping[key] = self.build(value_node, depth + 1)
+                mapping.lines[key] = key_node.start_mark.line + 1
+            return mapping
+        raise SpecError("unsupported YAML node", line=line)  # pragma: no cover - PyYAML has only three
