@@ -33,9 +33,12 @@ def analyze(spec: Spec, *, input_shape: Shape | None = None, dtype: str = "fp32"
         facts = _infer(layer, shape, spec.file)
         if not count_biases:
             facts = replace(facts, biases=0, params_formula=_weights_only(facts.params_formula))
-        for u in facts.untiled:
-            floor = int(u.exact)
-            warning = TilingWarning(layer.name, u.axis, u.formula(), u.exact, floor, u.leftover,
+        untiled = list(facts.untiled)
+        if len(untiled) == 2 and untiled[0].formula() == untiled[1].formula():
+            untiled = untiled[:1]  # a square layer on a square input: one warning for both axes
+        for u in untiled:
+            axis = u.axis if len(facts.untiled) == len(untiled) else "height and width"
+            warning = TilingWarning(layer.name, axis, u.formula(), u.exact, int(u.exact), u.leftover,
                                     _suggest_input(spec.layers[: index + 1], start, u.axis))
             if strict:
                 raise DoesNotFit(f"{spec.file or spec.name}:{layer.line or '?'}: {warning.message()}")

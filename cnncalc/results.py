@@ -46,10 +46,10 @@ class TilingWarning:
     suggested_input: int | None
 
     def message(self) -> str:
-        rows = "row" if self.axis == "height" else "column"
+        rows = {"height": "row", "width": "column"}.get(self.axis, "row and column")
+        plural = "s" if self.leftover != 1 else ""
         text = (f"{self.layer}: {self.axis} {self.formula} does not tile: PyTorch floors it to {self.floor}, "
-                f"so the last {self.leftover} input {rows}{'s' if self.leftover != 1 else ''} "
-                f"{'are' if self.leftover != 1 else 'is'} never read")
+                f"leaving the last {self.leftover} {rows}{plural} of its input unread")
         if self.suggested_input:
             text += f"; a network input {self.axis} of {self.suggested_input} would tile exactly"
         return text

@@ -10,8 +10,14 @@ from cnncalc.render.numbers import bar, percent
 from cnncalc.results import Report
 
 
+RICH_ROW_LIMIT = 1_000  # rich measures every cell; past this many rows a plain aligned table is much faster
+
+
 def render(report: Report, console: Console) -> None:
     t = report.totals
+    if len(report.layers) > RICH_ROW_LIMIT:
+        _render_plain(report, console)
+        return
     table = Table(title=f"{report.model}", title_justify="left", show_lines=False, pad_edge=False)
     for header in summary.HEADERS:
         table.add_column(header, justify="right" if header in ("params", "MACs") else "left",
@@ -24,6 +30,19 @@ def render(report: Report, console: Console) -> None:
         table.add_row(*cells, f"{bar(mem, t.activations, 6)} {percent(mem, t.activations)}".strip(),
                       f"{bar(par, t.params, 6)} {percent(par, t.params)}".strip() if par else "")
     console.print(table)
+    _render_footer(report, console)
+
+
+def _render_plain(report: Report, console: Console) -> None:
+    cells = [summary.HEADERS, *summary.rows(report)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(summary.HEADERS))]
+    lines = ["  ".join(c.rjust(w) if i >= 4 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths)))
+             for row in cells]
+    console.file.write(f"{report.model}\n" + "\n".join(lines) + "\n")
+    _render_footer(report, console)
+
+
+def _render_footer(report: Report, console: Console) -> None:
     console.print()
     for label, text in summary.footer(report):
         console.print(f"[bold]{label + ':':<20}[/bold] {text}", highlight=False)

@@ -62,6 +62,9 @@ class Options:
         if key in self.raw:
             return self.raw[key]
         if default is _REQUIRED:
+            for other in self.raw:  # a misspelling of the missing option says more than "missing"
+                if other not in self.used and suggest(other, [key]):
+                    raise self.error(other, f"unknown option for {self.kind}{suggest(other, [key])}")
             raise SpecError(f"{self.kind} needs {key!r}", line=self.line, field=f"{self.path}.{key}")
         return default
 
