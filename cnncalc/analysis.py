@@ -1,16 +1,21 @@
-"""Walk a spec layer by layer, carrying the shape, and total what each layer costs."""
+"""Walk a spec, carrying the shape through layers and containers, and total what each layer costs.
+
+Rows are leaves (and the joins of branches) named by dotted paths (`inception_4a.b2.conv2`,
+`conv4_x.3.conv2`); containers are recorded as modules so that rows can be grouped by block.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
-from cnncalc.errors import DoesNotFit, SpecError
+from cnncalc.errors import DoesNotFit, ShapeError, SpecError
 from cnncalc.layers import Layer, Shape, numel, show_shape
-from cnncalc.layers.base import Facts
-from cnncalc.results import DTYPE_BYTES, LayerResult, Report, TilingWarning, Totals
+from cnncalc.layers.base import Facts, Untiled
+from cnncalc.layers.graph import Concat, Container, Dense, Repeat, Residual, Sequence, projection
+from cnncalc.results import DTYPE_BYTES, LayerResult, ModuleResult, Report, TilingWarning, Totals
 from cnncalc.spec.model import Spec
 
-SUGGESTION_BUDGET = 200_000  # layer evaluations spent looking for an input size that tiles
+SUGGESTION_BUDGET = 30_000  # layer rows evaluated looking for an input size that tiles (a fraction of a second)
 
 
 def analyze(spec: Spec, *, input_shape: Shape | None = None, dtype: str = "fp32", batch: int = 1,
@@ -26,48 +31,135 @@ def analyze(spec: Spec, *, input_shape: Shape | None = None, dtype: str = "fp32"
     if batch < 1:
         raise SpecError(f"batch must be positive, got {batch}", field="batch")
     start = input_shape or spec.input
+    walker = Walker(spec.file, count_biases)
     shape = start
-    results: list[LayerResult] = []
-    warnings: list[TilingWarning] = []
-    for index, layer in enumerate(spec.layers):
-        facts = _infer(layer, shape, spec.file)
-        if not count_biases:
-            facts = replace(facts, biases=0, params_formula=_weights_only(facts.params_formula))
+    for layer in spec.layers:
+        shape = walker.walk(layer, shape, layer.name)
+    suggestions: dict[str, int | None] = {}
+    for name, line, u in walker.untiled:
+        axis = u.axis.split()[0]
+        if axis not in suggestions:
+            suggestions[axis] = suggest_input(spec.layers, start, axis)
+        warning = TilingWarning(name, u.axis, u.formula(), u.exact, int(u.exact), u.leftover, suggestions[axis])
+        if strict:
+            raise DoesNotFit(f"{spec.file or spec.name}:{line or '?'}: {warning.message()}")
+        walker.warnings.append(warning)
+    results = walker.results
+    return Report(model=spec.name, input=start, layers=tuple(results),
+                  totals=_totals(results, start, DTYPE_BYTES[dtype], batch), dtype=dtype, batch=batch,
+                  count_biases=count_biases, warnings=tuple(walker.warnings), file=spec.file,
+                  modules=tuple(walker.modules), paper=spec.paper)
+
+
+@dataclass
+class Walker:
+    file: str | None
+    count_biases: bool = True
+    results: list[LayerResult] = field(default_factory=list)
+    modules: list[ModuleResult] = field(default_factory=list)
+    untiled: list[tuple[str, int | None, Untiled]] = field(default_factory=list)
+    warnings: list[TilingWarning] = field(default_factory=list)
+    memo: dict[tuple[int, Shape], Facts] = field(default_factory=dict)
+
+    def walk(self, node: Layer, shape: Shape, path: str) -> Shape:
+        if not isinstance(node, Container):
+            return self.leaf(node, shape, path)
+        first = len(self.results)
+        if isinstance(node, Sequence):
+            out = self.chain(node.items, shape, path)
+        elif isinstance(node, Repeat):
+            out = shape
+            for i in range(node.count):
+                out = self.walk(node.first if i == 0 else node.rest, out, f"{path}.{i}")
+        elif isinstance(node, Concat):
+            out = self.concat(node, shape, path)
+        elif isinstance(node, Residual):
+            out = self.residual(node, shape, path)
+        elif isinstance(node, Dense):
+            out = shape
+            for i in range(node.count):
+                grown = self.walk(node.body, out, f"{path}.{i}")
+                out = self.join_concat(node, [out, grown], [f"{path}.{i} input", f"{path}.{i}"], f"{path}.{i}.concat")
+        else:  # pragma: no cover - every container type is handled above
+            raise TypeError(type(node).__name__)
+        description = f"x{node.count}" if isinstance(node, (Repeat, Dense)) else ""
+        self.modules.append(ModuleResult(path, node.kind, description, shape, out, first, len(self.results),
+                                         node.paper))
+        return out
+
+    def chain(self, items: tuple[Layer, ...], shape: Shape, prefix: str) -> Shape:
+        for item in items:
+            shape = self.walk(item, shape, f"{prefix}.{item.name}")
+        return shape
+
+    def leaf(self, layer: Layer, shape: Shape, path: str) -> Shape:
+        key = (id(layer), shape)
+        facts = self.memo.get(key)
+        if facts is None:
+            try:
+                facts = layer.infer(shape)
+            except SpecError as exc:
+                where = layer.path if layer.path.endswith(path) or not layer.path else f"{path} ({layer.path})"
+                raise SpecError(exc.message, file=self.file, line=exc.line or layer.line, field=where) from None
+            if any(d < 1 for d in facts.output):
+                raise ShapeError(f"output would be {show_shape(facts.output)}: the layer shrinks {show_shape(shape)} "
+                                 "to nothing", file=self.file, line=layer.line, field=path)
+            if not self.count_biases:
+                facts = replace(facts, biases=0, params_formula=facts.params_formula.split(" + ")[0])
+            self.memo[key] = facts
         untiled = list(facts.untiled)
         if len(untiled) == 2 and untiled[0].formula() == untiled[1].formula():
-            untiled = untiled[:1]  # a square layer on a square input: one warning for both axes
-        for u in untiled:
-            axis = u.axis if len(facts.untiled) == len(untiled) else "height and width"
-            warning = TilingWarning(layer.name, axis, u.formula(), u.exact, int(u.exact), u.leftover,
-                                    _suggest_input(spec.layers[: index + 1], start, u.axis))
-            if strict:
-                raise DoesNotFit(f"{spec.file or spec.name}:{layer.line or '?'}: {warning.message()}")
-            warnings.append(warning)
-        results.append(LayerResult(
-            name=layer.name, kind=layer.kind, description=layer.describe(), input=shape, output=facts.output,
+            untiled = [replace(untiled[0], axis="height and width")]  # square layer, square input: one warning
+        self.untiled += [(path, layer.line, u) for u in untiled]
+        self.results.append(LayerResult(
+            name=path, kind=layer.kind, description=layer.describe(), input=shape, output=facts.output,
             weights=facts.weights, biases=facts.biases, buffers=facts.buffers,
             activations=numel(facts.output) if facts.new_tensor else 0, macs=facts.macs, flops=facts.flops,
-            new_tensor=facts.new_tensor, params_formula=facts.params_formula, note=facts.note, line=layer.line))
-        shape = facts.output
-    return Report(model=spec.name, input=start, layers=tuple(results),
-                  totals=_totals(results, start, DTYPE_BYTES[dtype], batch), dtype=dtype,
-                  batch=batch, count_biases=count_biases, warnings=tuple(warnings), file=spec.file)
+            new_tensor=facts.new_tensor, params_formula=facts.params_formula, note=facts.note, line=layer.line,
+            paper=layer.paper))
+        return facts.output
 
+    def concat(self, node: Concat, shape: Shape, path: str) -> Shape:
+        outs = [self.walk(branch, shape, f"{path}.{branch.name}") for branch in node.branches]
+        return self.join_concat(node, outs, [b.name for b in node.branches], f"{path}.concat")
 
-def _infer(layer: Layer, shape: Shape, file: str | None) -> Facts:
-    try:
-        facts = layer.infer(shape)
-    except SpecError as exc:
-        raise exc.located(file=file) from None
-    if any(d < 1 for d in facts.output):
-        raise layer.fail(f"output would be {show_shape(facts.output)}: the layer shrinks "
-                         f"{show_shape(shape)} to nothing").located(file=file)
-    return facts
+    def join_concat(self, node: Container, outs: list[Shape], names: list[str], path: str) -> Shape:
+        """Channel concatenation: a new tensor (torch.cat copies), no arithmetic."""
+        first = outs[0]
+        for name, out in zip(names[1:], outs[1:]):
+            if len(out) != len(first) or out[1:] != first[1:]:
+                raise ShapeError(f"cannot concatenate {names[0]} ({show_shape(first)}) and {name} ({show_shape(out)}): "
+                                 "height and width must agree", file=self.file, line=node.line,
+                                 field=path.rsplit(".", 1)[0])
+        joined = (sum(o[0] for o in outs), *first[1:])
+        self.results.append(LayerResult(
+            name=path, kind="concat", description=" + ".join(str(o[0]) for o in outs) + " channels", input=first,
+            output=joined, weights=0, biases=0, buffers=0, activations=numel(joined), macs=0, flops=0,
+            new_tensor=True, params_formula="0", line=node.line))
+        return joined
 
-
-def _weights_only(formula: str) -> str:
-    """Drop the '+ biases' term of a params formula (the slides' 'not counting biases')."""
-    return formula.split(" + ")[0]
+    def residual(self, node: Residual, shape: Shape, path: str) -> Shape:
+        out = self.chain(node.body.items, shape, path)
+        shortcut = node.shortcut
+        if shortcut is None and node.auto and out != shape:
+            shortcut = projection(shape, out)
+            if shortcut is None:
+                raise ShapeError(f"no 1x1 projection maps the input {show_shape(shape)} to the body's output "
+                                 f"{show_shape(out)}", file=self.file, line=node.line, field=path)
+            shortcut = replace(shortcut, line=node.line)
+        skip = self.walk(shortcut, shape, f"{path}.shortcut") if shortcut else shape
+        if skip != out:
+            what = "the identity" if shortcut is None else "the shortcut"
+            raise ShapeError(f"cannot add the body's output ({show_shape(out)}) and {what} ({show_shape(skip)}): "
+                             "shapes must agree" + ("; use shortcut: auto for a projection" if shortcut is None else ""),
+                             file=self.file, line=node.line, field=path)
+        self.results.append(LayerResult(
+            name=f"{path}.add", kind="add", description="body + shortcut", input=out, output=out, weights=0,
+            biases=0, buffers=0, activations=0, macs=0, flops=numel(out), new_tensor=False, params_formula="0",
+            note="in place: no new tensor", line=node.line))
+        if node.after:
+            out = self.chain(node.after.items, out, path)
+        return out
 
 
 def _totals(results: list[LayerResult], input_shape: Shape, nbytes: int, batch: int) -> Totals:
@@ -80,35 +172,29 @@ def _totals(results: list[LayerResult], input_shape: Shape, nbytes: int, batch: 
                   forward_bytes=forward, forward_backward_bytes=2 * forward, params_bytes=(weights + biases) * nbytes)
 
 
-def _suggest_input(prefix: tuple[Layer, ...], shape: Shape, axis: str) -> int | None:
-    """The smallest network input size ≥ the current one (on this axis) at which every layer of the prefix tiles.
+def suggest_input(layers: tuple[Layer, ...], shape: Shape, axis: str) -> int | None:
+    """The smallest network input size above the current one (on this axis) at which every layer tiles.
 
-    A search, not a formula: each layer's tiling is periodic in its input, so within one period of the
-    accumulated strides a size that tiles exists when any does.
-    """
+    A bounded search, not a formula: tiling is periodic in the input with the accumulated stride, so the
+    answer, when there is one, is usually a few pixels away (AlexNet: 224 → 227; ResNet: 224 → 225)."""
     if len(shape) != 3:
         return None
     i = 1 if axis == "height" else 2
-    period = 1
-    for layer in prefix:
-        stride = getattr(layer, "stride", (1, 1))
-        period *= stride[i - 1] if isinstance(stride, tuple) else 1
-    tries = min(4 * period, SUGGESTION_BUDGET // max(len(prefix), 1))
-    for n in range(shape[i] + 1, shape[i] + 1 + tries):
+    budget = SUGGESTION_BUDGET
+    for n in range(shape[i] + 1, shape[i] + 1 + 4096):
         candidate = list(shape)
         candidate[i] = n
-        if _tiles(prefix, tuple(candidate), axis):
-            return n
+        walker = Walker(None)
+        out: Shape = tuple(candidate)
+        try:
+            for layer in layers:
+                out = walker.walk(layer, out, layer.name)
+        except SpecError:
+            pass
+        else:
+            if not any(axis in u.axis for _, _, u in walker.untiled):
+                return n
+        budget -= len(walker.results) + 1
+        if budget <= 0:
+            return None
     return None
-
-
-def _tiles(prefix: tuple[Layer, ...], shape: Shape, axis: str) -> bool:
-    try:
-        for layer in prefix:
-            facts = layer.infer(shape)
-            if any(u.axis == axis for u in facts.untiled):
-                return False
-            shape = facts.output
-    except SpecError:
-        return False
-    return True

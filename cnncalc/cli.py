@@ -53,32 +53,43 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(("table", "json", "csv", "markdown")), default="table",
               show_default=True)
 @click.option("--strict", is_flag=True, help="A layer that does not tile its input is an error (exit 3).")
+@click.option("--variant", default=None, help="One of the spec's named variants (e.g. torchvision).")
+@click.option("--depth", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Blocks deeper than this are collapsed into one row each (table, csv, markdown).")
+@click.option("--expand", is_flag=True, help="Show every layer of every block (no collapsing).")
 def summarize(spec: str, input_size: str | None, dtype: str, batch: int, no_bias: bool, fmt: str,
-              strict: bool) -> None:
+              strict: bool, variant: str | None, depth: int, expand: bool) -> None:
     """Per-layer output volume, memory, params and MACs of SPEC, with totals."""
     from cnncalc.analysis import analyze
     from cnncalc.spec import load_spec, parse_input
 
-    model = load_spec(spec)
+    model = load_spec(spec, variant=variant)
     override = None
     if input_size is not None:
         override = parse_input(input_size, line=None, field="--input", channels=model.input[0])
     report = analyze(model, input_shape=override, dtype=dtype, batch=batch, count_biases=not no_bias,
                      strict=strict)
+    rows_depth = None if expand else depth
     if fmt == "table":
-        from rich.console import Console
-
         from cnncalc.render import table
 
-        console = Console()
-        if not console.is_terminal:
-            console = Console(width=160)  # piped output is read in files and editors, not an 80-column tty
-        table.render(report, console)
+        table.render(report, _console(), rows_depth)
         return
     from cnncalc.render import csvout, jsonout, markdown
 
-    renderer = {"json": jsonout.render, "csv": csvout.render, "markdown": markdown.render}[fmt]
-    click.echo(renderer(report), nl=fmt == "json")
+    if fmt == "json":
+        click.echo(jsonout.render(report))
+    else:
+        click.echo((csvout.render if fmt == "csv" else markdown.render)(report, rows_depth), nl=False)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)  # piped output is read in files and editors, not an 80-column tty
+    return console
 
 
 @main.command()
@@ -110,4 +121,39 @@ def check(input_size: str, kernel: int, stride: int, pad: int, dilation: int, fi
                         dilation=dilation, filters=filters, pool=pool is not None, ceil=ceil, bias=not no_bias)
     click.echo(render_json(result) if fmt == "json" else render_text(result))
     if not result.fits:
+        sys.exit(3)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--input", "input_size", metavar="HxWxC|HxW|N",
+              help="Override the spec's input size (HxW or N keep its channels).")
+@click.option("--device", type=click.Choice(("auto", "cuda", "cpu", "meta")), default="auto", show_default=True,
+              help="auto: CUDA when a GPU is present, else CPU; meta: shapes, params and MACs without allocating.")
+@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Samples per batch.")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the random input and weights.")
+def verify(spec: str, input_size: str | None, device: str, batch: int, fmt: str, seed: int) -> None:
+    """Build SPEC as a PyTorch module, run it, and compare every layer's output shape, params and MACs with
+    the calculation (needs torch: pip install -e '.[torch]'). Exits 3 on any mismatch."""
+    from cnncalc.spec import load_spec, parse_input
+    from cnncalc.verify import verify as run_verify
+
+    model = load_spec(spec)
+    override = None
+    if input_size is not None:
+        override = parse_input(input_size, line=None, field="--input", channels=model.input[0])
+    result = run_verify(model, input_shape=override, device=device, batch=batch, seed=seed)
+    from cnncalc.render import verify as render
+
+    if fmt == "json":
+        click.echo(render.render_json(result))
+    else:
+        from rich.console import Console
+
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=160)  # as summarize: piped output is read in files, not an 80-column tty
+        render.render_table(result, console)
+    if not result.ok:
         sys.exit(3)

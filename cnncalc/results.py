@@ -27,10 +27,25 @@ class LayerResult:
     params_formula: str
     note: str = ""
     line: int | None = None
+    paper: tuple[tuple[str, str], ...] = ()
 
     @property
     def params(self) -> int:
         return self.weights + self.biases
+
+
+@dataclass(frozen=True)
+class ModuleResult:
+    """A container (block instance, repeat, branches) by its dotted path; its rows are those under the path."""
+
+    name: str
+    kind: str
+    description: str
+    input: Shape
+    output: Shape
+    first_row: int
+    end_row: int
+    paper: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,13 +60,13 @@ class TilingWarning:
     leftover: int
     suggested_input: int | None
 
-    def message(self) -> str:
+    def message(self, with_hint: bool = True) -> str:
         rows = {"height": "row", "width": "column"}.get(self.axis, "row and column")
         plural = "s" if self.leftover != 1 else ""
         text = (f"{self.layer}: {self.axis} {self.formula} does not tile: PyTorch floors it to {self.floor}, "
                 f"leaving the last {self.leftover} {rows}{plural} of its input unread")
-        if self.suggested_input:
-            text += f"; a network input {self.axis} of {self.suggested_input} would tile exactly"
+        if with_hint and self.suggested_input:
+            text += f"; a network input {self.axis} of {self.suggested_input} would tile every layer exactly"
         return text
 
 
@@ -80,6 +95,8 @@ class Report:
     count_biases: bool
     warnings: tuple[TilingWarning, ...]
     file: str | None = None
+    modules: tuple[ModuleResult, ...] = ()
+    paper: tuple[tuple[str, str], ...] = ()
 
     @property
     def bytes_per_value(self) -> int:

@@ -54,7 +54,7 @@ def test_input_override_and_tiling_warning(run) -> None:  # noqa: ANN001
     result = run("summarize", SPECS / "alexnet.yaml", "--input", "224x224x3")
     assert result.exit_code == 0
     assert "(224 − 11 + 2·0)/4 + 1 = 54.25 does not tile: PyTorch floors it to 54" in result.output
-    assert "227 would tile exactly" in result.output
+    assert "an input of 227x227x3 would tile every layer exactly" in result.output
     strict = run("summarize", SPECS / "alexnet.yaml", "--input", "224", "--strict")
     assert strict.exit_code == 3
     assert "54.25" in strict.stderr

@@ -176,8 +176,14 @@ def test_invariants(path) -> None:  # noqa: ANN001
     assert sum(r.params for r in report.layers) == t.params == t.weights + t.biases
     assert sum(r.macs for r in report.layers) == t.macs
     assert sum(r.flops for r in report.layers) == t.flops >= 2 * t.macs
-    shape = report.input
-    for r in report.layers:
-        assert r.input == shape
-        shape = r.output
     assert t.forward_bytes == t.activations * 4
+    if not report.modules:  # a chain: each layer's input is the previous layer's output
+        shape = report.input
+        for r in report.layers:
+            assert r.input == shape
+            shape = r.output
+    for m in report.modules:  # a block starts from its input and its rows sum to the block
+        rows = report.layers[m.first_row:m.end_row]
+        assert rows and rows[0].input == m.input
+    top = [m for m in report.modules if "." not in m.name]
+    assert all(m.output == report.layers[m.end_row - 1].output or m.kind != "repeat" for m in top)

@@ -104,6 +104,7 @@ class Layer:
     name: str
     line: int | None = field(default=None, compare=False)
     path: str = field(default="", compare=False)
+    paper: tuple[tuple[str, str], ...] = field(default=(), compare=False)  # a paper's own figures for this row
 
     KIND: ClassVar[str] = ""
 

@@ -96,15 +96,27 @@ class Conv(Windowed):
     filters: int | None
     groups: int | str = 1
     bias: bool = True
+    compress: float | None = None  # DenseNet's compression θ: floor(θ·C_in) filters, instead of a fixed count
 
     @classmethod
     def parse(cls, kind: str, opts: Options) -> dict[str, object]:
         groups: int | str = "depthwise" if opts.take("groups", 1) == "depthwise" else opts.count("groups", 1)
-        filters = opts.count("filters") if groups != "depthwise" or opts.has("filters") else None
-        return {"filters": filters, "groups": groups, "bias": opts.flag("bias", True), **parse_window(opts)}
+        compress = None
+        if opts.has("compress"):
+            if opts.has("filters"):
+                raise opts.error("compress", "give either filters or compress, not both")
+            compress = opts.real("compress", low=0.0, high=1.0)
+            if compress == 0:
+                raise opts.error("compress", "must be more than 0")
+        needs_filters = groups != "depthwise" and compress is None
+        filters = opts.count("filters") if needs_filters or opts.has("filters") else None
+        return {"filters": filters, "groups": groups, "bias": opts.flag("bias", True), "compress": compress,
+                **parse_window(opts)}
 
     def describe(self) -> str:
         text = self.window_text()
+        if self.compress:
+            text += f", compress {self.compress:g}"
         if self.groups == "depthwise":
             text += ", depthwise"
         elif self.groups != 1:
@@ -114,7 +126,9 @@ class Conv(Windowed):
     def infer(self, shape: Shape) -> Facts:
         c, h, w = need_map(self, shape)
         groups = c if self.groups == "depthwise" else int(self.groups)
-        filters = self.filters or c
+        filters = self.filters or (int(self.compress * c) if self.compress else c)
+        if filters < 1:
+            raise self.fail(f"compress {self.compress} of {c} channels leaves no filters")
         if c % groups:
             raise self.fail(f"{c} input channels are not divisible by groups={groups}")
         if filters % groups:

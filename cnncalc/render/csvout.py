@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from cnncalc import grouping
 from cnncalc.layers.base import show_shape
 from cnncalc.results import Report
 
@@ -12,13 +13,14 @@ COLUMNS = ("name", "type", "description", "output", "params", "weights", "biases
            "macs", "flops")
 
 
-def render(report: Report) -> str:
+def render(report: Report, depth: int | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for r in report.layers:
+    for r in grouping.rows(report, depth):
+        buffers = sum(layer.buffers for layer in r.layers)
         writer.writerow((r.name, r.kind, r.description, show_shape(r.output), r.params, r.weights, r.biases,
-                         r.buffers, r.activations, r.macs, r.flops))
+                         buffers, r.activations, r.macs, r.flops))
     t = report.totals
     writer.writerow(("TOTAL", "", "activations include the input", "", t.params, t.weights, t.biases, t.buffers,
                      t.activations, t.macs, t.flops))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cnncalc import grouping
 from cnncalc.render import summary
 from cnncalc.results import Report
 
@@ -10,14 +11,19 @@ def _escape(cell: str) -> str:
     return cell.replace("|", "\\|").replace("*", "\\*")
 
 
-def render(report: Report) -> str:
+def render(report: Report, depth: int | None = None) -> str:
+    rows = grouping.rows(report, depth)
     lines = [f"### {report.model}", "", "| " + " | ".join(summary.HEADERS) + " |",
              "|" + "|".join("---:" if h in ("params", "MACs") else "---" for h in summary.HEADERS) + "|"]
-    lines += ["| " + " | ".join(_escape(c) for c in row) + " |" for row in summary.rows(report)]
+    body = [summary.input_cells(report)] + [summary.cells(r) for r in rows]
+    lines += ["| " + " | ".join(_escape(c) for c in cells) + " |" for cells in body]
     lines.append("")
     lines += [f"- **{label}:** {_escape(text)}" for label, text in summary.footer(report)]
-    where = summary.where_it_sits(report)
+    where = summary.where_it_sits(report, rows)
     if where:
         lines.append(f"- **Where it sits:** {where}")
-    lines += [f"- **Warning:** {_escape(w.message())}" for w in report.warnings]
+    lines += [f"- **Warning:** {_escape(w.message(with_hint=False))}" for w in report.warnings]
+    hint = summary.tiling_hint(report)
+    if hint:
+        lines.append(f"- **Hint:** {hint}")
     return "\n".join(lines) + "\n"

@@ -5,43 +5,47 @@ Table, Markdown and CSV differ only in layout, so they share these helpers.
 
 from __future__ import annotations
 
-from cnncalc.layers.base import show_shape
-from cnncalc.layers import numel
+from cnncalc.grouping import Row
+from cnncalc.layers import numel, show_shape
 from cnncalc.render.numbers import approx, grouped, nbytes, percent, product, si
-from cnncalc.results import LayerResult, Report
+from cnncalc.results import Report
 
 HEADERS = ("layer", "type", "output", "memory (activations)", "params", "MACs")
 
 
-def memory_cell(r: LayerResult) -> str:
-    if not r.new_tensor:
-        return f"0 ({r.note.split(':')[0]})"
-    return f"{product(r.output)} = {approx(r.activations)}"
+def memory_cell(row: Row) -> str:
+    leaf = row.leaf
+    if leaf is None:
+        return f"Σ {approx(row.activations)}"
+    if not leaf.new_tensor:
+        return f"0 ({leaf.note.split(':')[0]})"
+    return f"{product(leaf.output)} = {approx(leaf.activations)}"
 
 
-def params_cell(r: LayerResult) -> str:
-    if r.params == 0 and r.params_formula == "0":
+def params_cell(row: Row) -> str:
+    leaf = row.leaf
+    if leaf is None:
+        return grouped(row.params)
+    if leaf.params == 0 and leaf.params_formula == "0":
         return "0"
-    return f"{r.params_formula} = {grouped(r.params)}"
+    return f"{leaf.params_formula} = {grouped(leaf.params)}"
 
 
-def type_cell(r: LayerResult) -> str:
-    text = f"{r.kind} {r.description}".strip()
-    if r.note and r.new_tensor:
-        text += f" ({r.note})"
+def type_cell(row: Row) -> str:
+    text = f"{row.kind} {row.description}".strip()
+    leaf = row.leaf
+    if leaf is not None and leaf.note and leaf.new_tensor:
+        text += f" ({leaf.note})"
     return text
 
 
-def input_row(report: Report) -> tuple[str, ...]:
-    n = numel(report.input)
-    return ("input", "", show_shape(report.input), f"{product(report.input)} = {approx(n)}", "0", "0")
+def input_cells(report: Report) -> tuple[str, ...]:
+    return ("input", "", show_shape(report.input), f"{product(report.input)} = {approx(numel(report.input))}", "0",
+            "0")
 
 
-def rows(report: Report) -> list[tuple[str, ...]]:
-    return [input_row(report)] + [
-        (r.name, type_cell(r), show_shape(r.output), memory_cell(r), params_cell(r), si(r.macs))
-        for r in report.layers
-    ]
+def cells(row: Row) -> tuple[str, ...]:
+    return (row.name, type_cell(row), show_shape(row.output), memory_cell(row), params_cell(row), si(row.macs))
 
 
 def footer(report: Report) -> list[tuple[str, str]]:
@@ -64,12 +68,11 @@ def footer(report: Report) -> list[tuple[str, str]]:
     return lines
 
 
-def where_it_sits(report: Report) -> str:
-    """The slides' point in one line: which layers hold most of the memory and most of the parameters."""
+def where_it_sits(report: Report, rows: list[Row]) -> str:
+    """The slides' point in one line: which rows hold most of the memory and most of the parameters."""
     t = report.totals
-    layers = report.layers
-    by_memory = sorted(layers, key=lambda r: r.activations, reverse=True)[:2]
-    by_params = sorted(layers, key=lambda r: r.params, reverse=True)[:1]
+    by_memory = sorted(rows, key=lambda r: r.activations, reverse=True)[:2]
+    by_params = sorted(rows, key=lambda r: r.params, reverse=True)[:1]
     parts = []
     if t.activations:
         parts.append("most memory: " + ", ".join(f"{r.name} {percent(r.activations, t.activations)}"
@@ -78,3 +81,18 @@ def where_it_sits(report: Report) -> str:
         parts.append("most params: " + ", ".join(f"{r.name} {percent(r.params, t.params)}"
                                                  for r in by_params if r.params))
     return "; ".join(parts)
+
+
+def tiling_hint(report: Report) -> str | None:
+    """The one input size that would make every layer tile (the slides' 227 for AlexNet), said once."""
+    if not report.warnings or len(report.input) != 3:
+        return None
+    c, h, w = report.input
+    for warning in report.warnings:
+        if warning.suggested_input is None:
+            continue
+        if warning.axis.startswith("height"):
+            h = warning.suggested_input
+        if warning.axis.endswith("width"):
+            w = warning.suggested_input
+    return None if (h, w) == report.input[1:] else f"an input of {h}x{w}x{c} would tile every layer exactly"

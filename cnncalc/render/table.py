@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from cnncalc import grouping
+from cnncalc.layers import numel
 from cnncalc.render import summary
 from cnncalc.render.numbers import bar, percent
 from cnncalc.results import Report
@@ -13,10 +15,11 @@ from cnncalc.results import Report
 RICH_ROW_LIMIT = 1_000  # rich measures every cell; past this many rows a plain aligned table is much faster
 
 
-def render(report: Report, console: Console) -> None:
+def render(report: Report, console: Console, depth: int | None = None) -> None:
     t = report.totals
-    if len(report.layers) > RICH_ROW_LIMIT:
-        _render_plain(report, console)
+    rows = grouping.rows(report, depth)
+    if len(rows) > RICH_ROW_LIMIT:
+        _render_plain(report, rows, console)
         return
     table = Table(title=f"{report.model}", title_justify="left", show_lines=False, pad_edge=False)
     for header in summary.HEADERS:
@@ -24,30 +27,33 @@ def render(report: Report, console: Console) -> None:
                          overflow="fold")
     table.add_column("memory share", no_wrap=True)
     table.add_column("params share", no_wrap=True)
-    mem_col = [summary.numel(report.input)] + [r.activations for r in report.layers]
-    par_col = [0] + [r.params for r in report.layers]
-    for cells, mem, par in zip(summary.rows(report), mem_col, par_col):
+    shares = [(numel(report.input), 0)] + [(r.activations, r.params) for r in rows]
+    for cells, (mem, par) in zip([summary.input_cells(report)] + [summary.cells(r) for r in rows], shares):
         table.add_row(*cells, f"{bar(mem, t.activations, 6)} {percent(mem, t.activations)}".strip(),
                       f"{bar(par, t.params, 6)} {percent(par, t.params)}".strip() if par else "")
     console.print(table)
-    _render_footer(report, console)
+    _render_footer(report, rows, console)
 
 
-def _render_plain(report: Report, console: Console) -> None:
-    cells = [summary.HEADERS, *summary.rows(report)]
+def _render_plain(report: Report, rows: list[grouping.Row], console: Console) -> None:
+    cells = [summary.HEADERS, summary.input_cells(report), *(summary.cells(r) for r in rows)]
     widths = [max(len(row[i]) for row in cells) for i in range(len(summary.HEADERS))]
     lines = ["  ".join(c.rjust(w) if i >= 4 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths)))
              for row in cells]
     console.file.write(f"{report.model}\n" + "\n".join(lines) + "\n")
-    _render_footer(report, console)
+    _render_footer(report, rows, console)
 
 
-def _render_footer(report: Report, console: Console) -> None:
+def _render_footer(report: Report, rows: list[grouping.Row], console: Console) -> None:
     console.print()
     for label, text in summary.footer(report):
         console.print(f"[bold]{label + ':':<20}[/bold] {text}", highlight=False)
-    where = summary.where_it_sits(report)
+    where = summary.where_it_sits(report, rows)
     if where:
         console.print(f"[bold]{'Where it sits:':<20}[/bold] {where}", highlight=False)
-    for w in report.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w.message()}", highlight=False, soft_wrap=True)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning.message(with_hint=False)}", highlight=False,
+                      soft_wrap=True)
+    hint = summary.tiling_hint(report)
+    if hint:
+        console.print(f"[green]hint:[/green] {hint}", highlight=False)

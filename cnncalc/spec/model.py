@@ -14,3 +14,6 @@ class Spec:
     layers: tuple[Layer, ...]
     file: str | None = None
     description: str = ""
+    variant: str = ""
+    variants: tuple[str, ...] = ()
+    paper: tuple[tuple[str, str], ...] = ()

@@ -30,15 +30,27 @@ _SCALAR_TAGS = {
 class YMap(dict):  # type: ignore[type-arg]
     """A mapping that knows its own line and the line of each key."""
 
-    line: int
-    lines: dict[str, int]
+    line: int | None = None
+    lines: dict[str, int] = {}  # noqa: RUF012 - replaced per instance; the class value serves plain copies
+
+    def __init__(self, items: Any = (), *, template: Any = None) -> None:
+        super().__init__(items)
+        if template is not None:
+            self.line = getattr(template, "line", None)
+            self.lines = getattr(template, "lines", {})
 
 
 class YList(list):  # type: ignore[type-arg]
     """A sequence that knows its own line and the line of each item."""
 
-    line: int
-    lines: list[int]
+    line: int | None = None
+    lines: list[int] = []  # noqa: RUF012
+
+    def __init__(self, items: Any = (), *, template: Any = None) -> None:
+        super().__init__(items)
+        if template is not None:
+            self.line = getattr(template, "line", None)
+            self.lines = getattr(template, "lines", [])
 
 
 def line_of(container: Any, key: Any) -> int | None:

@@ -1,0 +1,61 @@
+"""Block arguments inside a spec: `$width`, `$width * 4`, `$1 if v1_5 else stride`.
+
+A tiny, safe evaluator over Python's own expression grammar: names, integers, + − * // / %, comparisons,
+`and`/`or`/`not` and `x if c else y`. Nothing else (no calls, no attributes) can be written.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from typing import Any
+
+from cnncalc.errors import SpecError
+
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.FloorDiv: operator.floordiv,
+           ast.Mod: operator.mod}
+_COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+            ast.Gt: operator.gt, ast.GtE: operator.ge}
+
+
+def is_expression(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("$")
+
+
+def evaluate(text: str, scope: dict[str, Any]) -> Any:
+    """Evaluate `$...` against the block's arguments and the spec's variables."""
+    source = text[1:].strip()
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError:
+        raise SpecError(f"cannot read the expression {text!r}") from None
+    return _eval(tree.body, scope, text)
+
+
+def _eval(node: ast.AST, scope: dict[str, Any], text: str) -> Any:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, bool, str)):
+        return node.value
+    if isinstance(node, ast.Name):
+        if node.id in ("true", "false"):
+            return node.id == "true"
+        if node.id not in scope:
+            known = ", ".join(sorted(scope)) or "none"
+            raise SpecError(f"{text!r} uses {node.id!r}, which is not an argument or variable here (known: {known})")
+        return scope[node.id]
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        return _BINARY[type(node.op)](_eval(node.left, scope, text), _eval(node.right, scope, text))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        left, right = _eval(node.left, scope, text), _eval(node.right, scope, text)
+        return left // right if isinstance(left, int) and isinstance(right, int) and left % right == 0 else left / right
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_eval(node.operand, scope, text)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return not _eval(node.operand, scope, text)
+    if isinstance(node, ast.BoolOp):
+        values = [_eval(v, scope, text) for v in node.values]
+        return all(values) if isinstance(node.op, ast.And) else any(values)
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
+        return _COMPARE[type(node.ops[0])](_eval(node.left, scope, text), _eval(node.comparators[0], scope, text))
+    if isinstance(node, ast.IfExp):
+        return _eval(node.body if _eval(node.test, scope, text) else node.orelse, scope, text)
+    raise SpecError(f"{text!r}: only names, numbers, arithmetic, comparisons and 'x if c else y' are allowed")
