@@ -59,7 +59,7 @@ class Walker:
     modules: list[ModuleResult] = field(default_factory=list)
     untiled: list[tuple[str, int | None, Untiled]] = field(default_factory=list)
     warnings: list[TilingWarning] = field(default_factory=list)
-    memo: dict[tuple[int, Shape], Facts] = field(default_factory=dict)
+    memo: dict[tuple[int, Shape], tuple[Facts, str]] = field(default_factory=dict)  # repeats reuse their facts
 
     def walk(self, node: Layer, shape: Shape, path: str) -> Shape:
         if not isinstance(node, Container):
@@ -94,8 +94,8 @@ class Walker:
 
     def leaf(self, layer: Layer, shape: Shape, path: str) -> Shape:
         key = (id(layer), shape)
-        facts = self.memo.get(key)
-        if facts is None:
+        cached = self.memo.get(key)
+        if cached is None:
             try:
                 facts = layer.infer(shape)
             except SpecError as exc:
@@ -106,13 +106,14 @@ class Walker:
                                  "to nothing", file=self.file, line=layer.line, field=path)
             if not self.count_biases:
                 facts = replace(facts, biases=0, params_formula=facts.params_formula.split(" + ")[0])
-            self.memo[key] = facts
+            cached = self.memo[key] = (facts, layer.describe())
+        facts, description = cached
         untiled = list(facts.untiled)
         if len(untiled) == 2 and untiled[0].formula() == untiled[1].formula():
             untiled = [replace(untiled[0], axis="height and width")]  # square layer, square input: one warning
         self.untiled += [(path, layer.line, u) for u in untiled]
         self.results.append(LayerResult(
-            name=path, kind=layer.kind, description=layer.describe(), input=shape, output=facts.output,
+            name=path, kind=layer.kind, description=description, input=shape, output=facts.output,
             weights=facts.weights, biases=facts.biases, buffers=facts.buffers,
             activations=numel(facts.output) if facts.new_tensor else 0, macs=facts.macs, flops=facts.flops,
             new_tensor=facts.new_tensor, params_formula=facts.params_formula, note=facts.note, line=layer.line,

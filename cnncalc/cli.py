@@ -83,6 +83,45 @@ def summarize(spec: str, input_size: str | None, dtype: str, batch: int, no_bias
         click.echo((csvout.render if fmt == "csv" else markdown.render)(report, rows_depth), nl=False)
 
 
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--variant", default=None, help="One of the spec's named variants.")
+@click.option("--no-bias", is_flag=True, help='Count params "not counting biases".')
+def table(spec: str, variant: str | None, no_bias: bool) -> None:
+    """SPEC in the layout of the GoogLeNet paper's Table 1: type, patch size/stride, output size, depth, the
+    inception columns, params and ops — computed, with the paper's own figures (`paper:` in the spec) beside them
+    and ✗ where they differ by more than rounding."""
+    from cnncalc.analysis import analyze
+    from cnncalc.render.tables import render_paper_table
+    from cnncalc.spec import load_spec
+    from cnncalc.tables import checks, paper_table
+
+    report = analyze(load_spec(spec, variant=variant), count_biases=not no_bias)
+    total = checks(report.paper, report.totals.params, report.totals.macs)
+    render_paper_table(paper_table(report), report.model, total, _console())
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
+@click.option("--variant", default=None, help="Use this named variant for every spec that has it.")
+@click.option("--totals", "totals_only", is_flag=True, help="Only the params and MACs rows (VGG's Table 2).")
+def compare(specs: tuple[str, ...], variant: str | None, totals_only: bool) -> None:
+    """Several specs side by side, like the ResNet and DenseNet tables: one row per stage with its block
+    configuration per spec, then params and MACs (the papers' FLOPs)."""
+    from cnncalc.analysis import analyze
+    from cnncalc.render.tables import render_comparison
+    from cnncalc.spec import load_spec
+    from cnncalc.tables import compare as side_by_side
+
+    reports = []
+    for path in specs:
+        model = load_spec(path)
+        if variant and variant in model.variants:
+            model = load_spec(path, variant=variant)
+        reports.append(analyze(model))
+    render_comparison(side_by_side(reports), _console(), totals_only)
+
+
 def _console() -> Any:
     from rich.console import Console
 
