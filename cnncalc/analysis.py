@@ -12,6 +12,7 @@ from cnncalc.errors import DoesNotFit, ShapeError, SpecError
 from cnncalc.layers import Layer, Shape, numel, show_shape
 from cnncalc.layers.base import Facts, Untiled
 from cnncalc.layers.graph import Concat, Container, Dense, Repeat, Residual, Sequence, projection
+from cnncalc.receptive import ReceptiveField, merge
 from cnncalc.results import DTYPE_BYTES, LayerResult, ModuleResult, Report, TilingWarning, Totals
 from cnncalc.spec.model import Spec
 
@@ -32,9 +33,9 @@ def analyze(spec: Spec, *, input_shape: Shape | None = None, dtype: str = "fp32"
         raise SpecError(f"batch must be positive, got {batch}", field="batch")
     start = input_shape or spec.input
     walker = Walker(spec.file, count_biases)
-    shape = start
+    flow = Flow(start, ReceptiveField() if len(start) == 3 else None, 0)
     for layer in spec.layers:
-        shape = walker.walk(layer, shape, layer.name)
+        flow = walker.walk(layer, flow, layer.name)
     suggestions: dict[str, int | None] = {}
     for name, line, u in walker.untiled:
         axis = u.axis.split()[0]
@@ -48,7 +49,17 @@ def analyze(spec: Spec, *, input_shape: Shape | None = None, dtype: str = "fp32"
     return Report(model=spec.name, input=start, layers=tuple(results),
                   totals=_totals(results, start, DTYPE_BYTES[dtype], batch), dtype=dtype, batch=batch,
                   count_biases=count_biases, warnings=tuple(walker.warnings), file=spec.file,
-                  modules=tuple(walker.modules), paper=spec.paper)
+                  modules=tuple(walker.modules), paper=spec.paper, misaligned=tuple(walker.misaligned))
+
+
+@dataclass(frozen=True)
+class Flow:
+    """What travels along an edge of the network: the shape, the receptive field so far and the tensor's id
+    (in-place layers pass the same id on; memory.py uses the ids to count each tensor once)."""
+
+    shape: Shape
+    rf: ReceptiveField | None
+    tensor: int
 
 
 @dataclass
@@ -59,40 +70,47 @@ class Walker:
     modules: list[ModuleResult] = field(default_factory=list)
     untiled: list[tuple[str, int | None, Untiled]] = field(default_factory=list)
     warnings: list[TilingWarning] = field(default_factory=list)
+    misaligned: list[str] = field(default_factory=list)
     memo: dict[tuple[int, Shape], tuple[Facts, str]] = field(default_factory=dict)  # repeats reuse their facts
+    tensors: int = 0
 
-    def walk(self, node: Layer, shape: Shape, path: str) -> Shape:
+    def new_tensor(self) -> int:
+        self.tensors += 1
+        return self.tensors
+
+    def walk(self, node: Layer, flow: Flow, path: str) -> Flow:
         if not isinstance(node, Container):
-            return self.leaf(node, shape, path)
+            return self.leaf(node, flow, path)
         first = len(self.results)
         if isinstance(node, Sequence):
-            out = self.chain(node.items, shape, path)
+            out = self.chain(node.items, flow, path)
         elif isinstance(node, Repeat):
-            out = shape
+            out = flow
             for i in range(node.count):
                 out = self.walk(node.first if i == 0 else node.rest, out, f"{path}.{i}")
         elif isinstance(node, Concat):
-            out = self.concat(node, shape, path)
+            out = self.concat(node, flow, path)
         elif isinstance(node, Residual):
-            out = self.residual(node, shape, path)
+            out = self.residual(node, flow, path)
         elif isinstance(node, Dense):
-            out = shape
+            out = flow
             for i in range(node.count):
                 grown = self.walk(node.body, out, f"{path}.{i}")
                 out = self.join_concat(node, [out, grown], [f"{path}.{i} input", f"{path}.{i}"], f"{path}.{i}.concat")
         else:  # pragma: no cover - every container type is handled above
             raise TypeError(type(node).__name__)
         description = f"x{node.count}" if isinstance(node, (Repeat, Dense)) else ""
-        self.modules.append(ModuleResult(path, node.kind, description, shape, out, first, len(self.results),
-                                         node.paper))
+        self.modules.append(ModuleResult(path, node.kind, description, flow.shape, out.shape, first,
+                                         len(self.results), node.paper))
         return out
 
-    def chain(self, items: tuple[Layer, ...], shape: Shape, prefix: str) -> Shape:
+    def chain(self, items: tuple[Layer, ...], flow: Flow, prefix: str) -> Flow:
         for item in items:
-            shape = self.walk(item, shape, f"{prefix}.{item.name}")
-        return shape
+            flow = self.walk(item, flow, f"{prefix}.{item.name}")
+        return flow
 
-    def leaf(self, layer: Layer, shape: Shape, path: str) -> Shape:
+    def leaf(self, layer: Layer, flow: Flow, path: str) -> Flow:
+        shape = flow.shape
         key = (id(layer), shape)
         cached = self.memo.get(key)
         if cached is None:
@@ -112,52 +130,70 @@ class Walker:
         if len(untiled) == 2 and untiled[0].formula() == untiled[1].formula():
             untiled = [replace(untiled[0], axis="height and width")]  # square layer, square input: one warning
         self.untiled += [(path, layer.line, u) for u in untiled]
+        rf = None if facts.rf_undefined or flow.rf is None else flow.rf.step(facts.rf) if facts.rf else flow.rf
+        tensor = self.new_tensor() if facts.new_tensor else flow.tensor
         self.results.append(LayerResult(
             name=path, kind=layer.kind, description=description, input=shape, output=facts.output,
             weights=facts.weights, biases=facts.biases, buffers=facts.buffers,
             activations=numel(facts.output) if facts.new_tensor else 0, macs=facts.macs, flops=facts.flops,
             new_tensor=facts.new_tensor, params_formula=facts.params_formula, note=facts.note, line=layer.line,
-            paper=layer.paper))
-        return facts.output
+            paper=layer.paper, receptive_field=rf, saves=facts.saves, tensor_in=(flow.tensor,), tensor_out=tensor))
+        return Flow(facts.output, rf, tensor)
 
-    def concat(self, node: Concat, shape: Shape, path: str) -> Shape:
-        outs = [self.walk(branch, shape, f"{path}.{branch.name}") for branch in node.branches]
+    def concat(self, node: Concat, flow: Flow, path: str) -> Flow:
+        outs = [self.walk(branch, flow, f"{path}.{branch.name}") for branch in node.branches]
         return self.join_concat(node, outs, [b.name for b in node.branches], f"{path}.concat")
 
-    def join_concat(self, node: Container, outs: list[Shape], names: list[str], path: str) -> Shape:
+    def join_concat(self, node: Container, outs: list[Flow], names: list[str], path: str) -> Flow:
         """Channel concatenation: a new tensor (torch.cat copies), no arithmetic."""
-        first = outs[0]
+        first = outs[0].shape
         for name, out in zip(names[1:], outs[1:]):
-            if len(out) != len(first) or out[1:] != first[1:]:
-                raise ShapeError(f"cannot concatenate {names[0]} ({show_shape(first)}) and {name} ({show_shape(out)}): "
-                                 "height and width must agree", file=self.file, line=node.line,
-                                 field=path.rsplit(".", 1)[0])
-        joined = (sum(o[0] for o in outs), *first[1:])
+            if len(out.shape) != len(first) or out.shape[1:] != first[1:]:
+                raise ShapeError(f"cannot concatenate {names[0]} ({show_shape(first)}) and {name} "
+                                 f"({show_shape(out.shape)}): height and width must agree", file=self.file,
+                                 line=node.line, field=path.rsplit(".", 1)[0])
+        joined = (sum(o.shape[0] for o in outs), *first[1:])
+        rf = self.merge_fields(outs, path)
+        tensor = self.new_tensor()
         self.results.append(LayerResult(
-            name=path, kind="concat", description=" + ".join(str(o[0]) for o in outs) + " channels", input=first,
-            output=joined, weights=0, biases=0, buffers=0, activations=numel(joined), macs=0, flops=0,
-            new_tensor=True, params_formula="0", line=node.line))
-        return joined
+            name=path, kind="concat", description=" + ".join(str(o.shape[0]) for o in outs) + " channels",
+            input=first, output=joined, weights=0, biases=0, buffers=0, activations=numel(joined), macs=0, flops=0,
+            new_tensor=True, params_formula="0", line=node.line, receptive_field=rf,
+            tensor_in=tuple(o.tensor for o in outs), tensor_out=tensor))
+        return Flow(joined, rf, tensor)
 
-    def residual(self, node: Residual, shape: Shape, path: str) -> Shape:
-        out = self.chain(node.body.items, shape, path)
+    def merge_fields(self, outs: list[Flow], path: str) -> ReceptiveField | None:
+        rf, aligned = merge([o.rf for o in outs])
+        if not aligned:
+            self.misaligned.append(f"{path}: the joined paths are not aligned (jumps "
+                                   f"{', '.join(str(o.rf.jump) for o in outs if o.rf)}, centres "
+                                   f"{', '.join(str(tuple(float(c) for c in o.rf.center)) for o in outs if o.rf)}); "
+                                   "the largest receptive field is reported")
+        return rf
+
+    def residual(self, node: Residual, flow: Flow, path: str) -> Flow:
+        out = self.chain(node.body.items, flow, path)
         shortcut = node.shortcut
-        if shortcut is None and node.auto and out != shape:
-            shortcut = projection(shape, out)
+        if shortcut is None and node.auto and out.shape != flow.shape:
+            shortcut = projection(flow.shape, out.shape)
             if shortcut is None:
-                raise ShapeError(f"no 1x1 projection maps the input {show_shape(shape)} to the body's output "
-                                 f"{show_shape(out)}", file=self.file, line=node.line, field=path)
+                raise ShapeError(f"no 1x1 projection maps the input {show_shape(flow.shape)} to the body's output "
+                                 f"{show_shape(out.shape)}", file=self.file, line=node.line, field=path)
             shortcut = replace(shortcut, line=node.line)
-        skip = self.walk(shortcut, shape, f"{path}.shortcut") if shortcut else shape
-        if skip != out:
+        skip = self.walk(shortcut, flow, f"{path}.shortcut") if shortcut else flow
+        if skip.shape != out.shape:
             what = "the identity" if shortcut is None else "the shortcut"
-            raise ShapeError(f"cannot add the body's output ({show_shape(out)}) and {what} ({show_shape(skip)}): "
-                             "shapes must agree" + ("; use shortcut: auto for a projection" if shortcut is None else ""),
+            raise ShapeError(f"cannot add the body's output ({show_shape(out.shape)}) and {what} "
+                             f"({show_shape(skip.shape)}): shapes must agree"
+                             + ("; use shortcut: auto for a projection" if shortcut is None else ""),
                              file=self.file, line=node.line, field=path)
+        rf = self.merge_fields([out, skip], f"{path}.add")
         self.results.append(LayerResult(
-            name=f"{path}.add", kind="add", description="body + shortcut", input=out, output=out, weights=0,
-            biases=0, buffers=0, activations=0, macs=0, flops=numel(out), new_tensor=False, params_formula="0",
-            note="in place: no new tensor", line=node.line))
+            name=f"{path}.add", kind="add", description="body + shortcut", input=out.shape, output=out.shape,
+            weights=0, biases=0, buffers=0, activations=0, macs=0, flops=numel(out.shape), new_tensor=False,
+            params_formula="0", note="in place: no new tensor", line=node.line, receptive_field=rf,
+            tensor_in=(out.tensor, skip.tensor), tensor_out=out.tensor))
+        out = Flow(out.shape, rf, out.tensor)
         if node.after:
             out = self.chain(node.after.items, out, path)
         return out
@@ -186,7 +222,7 @@ def suggest_input(layers: tuple[Layer, ...], shape: Shape, axis: str) -> int | N
         candidate = list(shape)
         candidate[i] = n
         walker = Walker(None)
-        out: Shape = tuple(candidate)
+        out = Flow(tuple(candidate), None, 0)
         try:
             for layer in layers:
                 out = walker.walk(layer, out, layer.name)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from cnncalc.layers.base import Shape, Untiled
+from cnncalc.receptive import ReceptiveField
 
 DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "fp64": 8, "int8": 1}
 
@@ -28,6 +29,10 @@ class LayerResult:
     note: str = ""
     line: int | None = None
     paper: tuple[tuple[str, str], ...] = ()
+    receptive_field: ReceptiveField | None = None
+    saves: tuple[str, ...] = ()  # what autograd keeps for backward (Facts.saves)
+    tensor_in: tuple[int, ...] = ()  # ids of the input tensors (the same id: the same memory)
+    tensor_out: int = 0
 
     @property
     def params(self) -> int:
@@ -97,6 +102,7 @@ class Report:
     file: str | None = None
     modules: tuple[ModuleResult, ...] = ()
     paper: tuple[tuple[str, str], ...] = ()
+    misaligned: tuple[str, ...] = ()  # joins whose paths' receptive fields are not aligned
 
     @property
     def bytes_per_value(self) -> int:

@@ -21,6 +21,14 @@ Pair = tuple[int, int]
 Padding = tuple[Pair, Pair]
 """((top, bottom), (left, right)): PyTorch's 'same' padding can be asymmetric."""
 
+RFStep = tuple[int, int, int]
+"""(effective kernel, stride, padding before) of a layer on one axis, for receptive fields."""
+
+
+def global_rf(shape: Shape) -> tuple[RFStep, RFStep] | None:
+    """A unit that sees the whole C×H×W input: a window as large as the map (pooling, fc, flatten)."""
+    return ((shape[1], 1, 0), (shape[2], 1, 0)) if len(shape) == 3 else None
+
 
 def numel(shape: Shape) -> int:
     n = 1
@@ -95,6 +103,13 @@ class Facts:
     params_formula: str = "0"
     note: str = ""
     untiled: tuple[Untiled, ...] = ()
+    # Receptive-field step per axis (effective kernel, stride, padding before) — Araujo et al., Distill 2019;
+    # None: the layer keeps positions (element-wise); rf_undefined: no single kernel/stride describes it.
+    rf: tuple[RFStep, RFStep] | None = None
+    rf_undefined: bool = False
+    # What autograd keeps for the backward pass in training (memory.py prices the tokens): "input", "output",
+    # "indices" (int64 per output element), "mask" (1 byte per output element), "stats" (2·C fp32 values).
+    saves: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

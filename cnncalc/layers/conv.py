@@ -11,6 +11,7 @@ from cnncalc.layers.base import (
     Layer,
     Padding,
     Pair,
+    RFStep,
     Shape,
     Untiled,
     need_map,
@@ -78,6 +79,10 @@ class Windowed(Layer):
             text += f" dil {pair_text(self.dilation)}"
         return text
 
+    def rf_steps(self) -> tuple[RFStep, RFStep]:
+        return tuple((arithmetic.effective_kernel(self.kernel[i], self.dilation[i]), self.stride[i], self.pad[i][0])
+                     for i in (0, 1))  # type: ignore[return-value]
+
     def out_hw(self, h: int, w: int) -> tuple[int, int, tuple[Untiled, ...]]:
         oh, uh = windows(self, "height", h, self.kernel[0], self.stride[0], self.pad[0], self.dilation[0])
         ow, uw = windows(self, "width", w, self.kernel[1], self.stride[1], self.pad[1], self.dilation[1])
@@ -143,7 +148,7 @@ class Conv(Windowed):
         formula = f"({kh}*{kw}*{depth})*{filters}" + (f" + {filters}" if self.bias else "")
         return Facts(output=(filters, oh, ow), weights=weights, biases=biases, macs=macs,
                      flops=2 * macs + (oh * ow * filters if self.bias else 0), params_formula=formula,
-                     untiled=untiled)
+                     untiled=untiled, rf=self.rf_steps(), saves=("input",))
 
 
 @register("deconv", "conv_transpose", "transposed_conv", "convtranspose2d")
@@ -200,7 +205,8 @@ class ConvTranspose(Layer):
         biases = self.filters if self.bias else 0
         formula = f"{c}*{per_group}*{kh}*{kw}" + (f" + {self.filters}" if self.bias else "")
         return Facts(output=(self.filters, oh, ow), weights=weights, biases=biases, macs=macs,
-                     flops=2 * macs + (oh * ow * self.filters if self.bias else 0), params_formula=formula)
+                     flops=2 * macs + (oh * ow * self.filters if self.bias else 0), params_formula=formula,
+                     rf_undefined=True, saves=("input",))
 
 
 @register("local", "locally_connected", "local_conv")
@@ -234,4 +240,4 @@ class LocallyConnected(Windowed):
         formula = f"{oh}*{ow}*({kh}*{kw}*{c})*{self.filters}" + (f" + {oh}*{ow}*{self.filters}" if self.bias else "")
         return Facts(output=(self.filters, oh, ow), weights=outputs * fan_in, biases=outputs if self.bias else 0,
                      macs=macs, flops=2 * macs + (outputs if self.bias else 0), params_formula=formula,
-                     untiled=untiled)
+                     untiled=untiled, rf=self.rf_steps(), saves=("input",))

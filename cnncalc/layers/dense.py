@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cnncalc.layers.base import Facts, Layer, Shape, numel, register, show_shape
+from cnncalc.layers.base import Facts, Layer, Shape, global_rf, numel, register, show_shape
 
 if TYPE_CHECKING:
     from cnncalc.spec.options import Options
@@ -20,7 +20,7 @@ class Flatten(Layer):
         return "to a vector"
 
     def infer(self, shape: Shape) -> Facts:
-        return Facts(output=(numel(shape),), new_tensor=False, note="view: no new tensor")
+        return Facts(output=(numel(shape),), new_tensor=False, note="view: no new tensor", rf=global_rf(shape))
 
 
 @register("fc", "linear", "dense", "fully_connected")
@@ -51,4 +51,5 @@ class Linear(Layer):
         note = f"flattens {show_shape(shape)}" if len(shape) == 3 and shape[1:] != (1, 1) else ""
         macs = n_in * self.units
         return Facts(output=(self.units,), weights=macs, biases=self.units if self.bias else 0, macs=macs,
-                     flops=2 * macs + (self.units if self.bias else 0), params_formula=formula, note=note)
+                     flops=2 * macs + (self.units if self.bias else 0), params_formula=formula, note=note,
+                     rf=global_rf(shape), saves=("input",))

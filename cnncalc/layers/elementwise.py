@@ -50,8 +50,12 @@ class Activation(Layer):
         return f"slope {self.slope:g}" if self.fn == "leaky_relu" else f"alpha {self.slope:g}"
 
     def infer(self, shape: Shape) -> Facts:
+        # PyTorch's derivatives: ReLU, sigmoid, tanh keep their result; leaky ReLU and ELU keep their input,
+        # or their result when in place (the input is overwritten).
+        keeps_input = self.fn in ("leaky_relu", "elu") and not self.inplace
         return Facts(output=shape, flops=numel(shape), new_tensor=not self.inplace,
-                     note="in place: no new tensor" if self.inplace else "")
+                     note="in place: no new tensor" if self.inplace else "",
+                     saves=("input",) if keeps_input else ("output",))
 
 
 @register("maxout")
@@ -80,7 +84,7 @@ class Maxout(Layer):
         if channels % self.pieces:
             raise self.fail(f"{channels} channels are not divisible into groups of {self.pieces} pieces")
         out = (channels // self.pieces, *shape[1:])
-        return Facts(output=out, flops=numel(out) * (self.pieces - 1))
+        return Facts(output=out, flops=numel(out) * (self.pieces - 1), saves=("input", "output"))
 
 
 @register("lrn", "local_response_norm")
@@ -108,7 +112,8 @@ class LRN(Layer):
 
     def infer(self, shape: Shape) -> Facts:
         need_map(self, shape)
-        return Facts(output=shape, flops=numel(shape) * (2 * self.size + 3))
+        # PyTorch computes LRN from elementary ops; their saved tensors are at least the input and the result.
+        return Facts(output=shape, flops=numel(shape) * (2 * self.size + 3), saves=("input", "output"))
 
 
 @register("batchnorm", "bn", "batch_norm", "batchnorm2d")
@@ -137,7 +142,7 @@ class BatchNorm(Layer):
         affine = c if self.affine else 0
         formula = f"{c} + {c}" if self.affine else "0"
         return Facts(output=shape, weights=affine, biases=affine, buffers=2 * c + 1, flops=2 * numel(shape),
-                     params_formula=formula, note=f"buffers: 2*{c} + 1")
+                     params_formula=formula, note=f"buffers: 2*{c} + 1", saves=("input", "stats"))
 
 
 @register("dropout")
@@ -155,7 +160,7 @@ class Dropout(Layer):
         return f"p={self.p:g}"
 
     def infer(self, shape: Shape) -> Facts:
-        return Facts(output=shape, new_tensor=False, note="identity at inference: no new tensor")
+        return Facts(output=shape, new_tensor=False, note="identity at inference: no new tensor", saves=("mask",))
 
 
 @register("softmax", "soft-max")
@@ -170,7 +175,7 @@ class Softmax(Layer):
 
     def infer(self, shape: Shape) -> Facts:
         groups = numel(shape[1:]) if len(shape) == 3 else 1
-        return Facts(output=shape, flops=groups * (3 * shape[0] - 1))
+        return Facts(output=shape, flops=groups * (3 * shape[0] - 1), saves=("output",))
 
 
 @register("zeropad", "zero_pad", "zeropad2d")
@@ -192,4 +197,4 @@ class ZeroPad(Layer):
     def infer(self, shape: Shape) -> Facts:
         c, h, w = need_map(self, shape)
         (t, b), (l, r) = self.pad
-        return Facts(output=(c, h + t + b, w + l + r))
+        return Facts(output=(c, h + t + b, w + l + r), rf=((1, 1, t), (1, 1, l)))

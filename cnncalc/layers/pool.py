@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cnncalc import arithmetic
-from cnncalc.layers.base import Facts, Layer, Pair, Shape, Untiled, need_map, pair_text, register
+from cnncalc.layers.base import Facts, Layer, Pair, Shape, Untiled, global_rf, need_map, pair_text, register
 
 if TYPE_CHECKING:
     from cnncalc.spec.options import Options
@@ -73,7 +73,11 @@ class Pool(Layer):
         note = "ceil mode" if self.ceil and (oh, ow) != (
             arithmetic.pool_output(h, self.kernel[0], self.stride[0], self.pad[0], self.dilation[0]),
             arithmetic.pool_output(w, self.kernel[1], self.stride[1], self.pad[1], self.dilation[1])) else ""
-        return Facts(output=(c, oh, ow), flops=c * oh * ow * per_output, note=note, untiled=tuple(untiled))
+        rf = tuple((arithmetic.effective_kernel(self.kernel[i], self.dilation[i]), self.stride[i], self.pad[i])
+                   for i in (0, 1))
+        saves = ("input", "indices") if self.op == "max" else ("input",)  # max_pool2d_with_indices
+        return Facts(output=(c, oh, ow), flops=c * oh * ow * per_output, note=note, untiled=tuple(untiled),
+                     rf=rf, saves=saves)  # type: ignore[arg-type]
 
 
 @register("global_avgpool", "globalavgpool", "global_avg_pool", "gap")
@@ -88,7 +92,7 @@ class GlobalAvgPool(Layer):
 
     def infer(self, shape: Shape) -> Facts:
         c, h, w = need_map(self, shape)
-        return Facts(output=(c, 1, 1), flops=c * h * w)
+        return Facts(output=(c, 1, 1), flops=c * h * w, rf=global_rf(shape), saves=("input",))
 
 
 @register("adaptive_avgpool", "adaptiveavgpool2d", "adaptive_avg_pool")
@@ -115,4 +119,7 @@ class AdaptiveAvgPool(Layer):
         sum_h = sum(b - a for a, b in arithmetic.adaptive_windows(h, oh))
         sum_w = sum(b - a for a, b in arithmetic.adaptive_windows(w, ow))
         note = "identity at this size" if (h, w) == (oh, ow) else ""
-        return Facts(output=(c, oh, ow), flops=c * sum_h * sum_w, note=note)
+        even = h % oh == 0 and w % ow == 0  # equal windows: a plain kernel = stride = in/out; else no single step
+        rf = ((h // oh, h // oh, 0), (w // ow, w // ow, 0)) if even else None
+        return Facts(output=(c, oh, ow), flops=c * sum_h * sum_w, note=note, rf=rf, rf_undefined=not even,
+                     saves=("input",))
