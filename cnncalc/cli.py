@@ -57,8 +57,10 @@ def main() -> None:
 @click.option("--depth", type=click.IntRange(min=1), default=1, show_default=True,
               help="Blocks deeper than this are collapsed into one row each (table, csv, markdown).")
 @click.option("--expand", is_flag=True, help="Show every layer of every block (no collapsing).")
+@click.option("--receptive-field", "receptive_field", is_flag=True,
+              help="Add each layer's receptive field: size, jump, effective padding, centre (Araujo et al. 2019).")
 def summarize(spec: str, input_size: str | None, dtype: str, batch: int, no_bias: bool, fmt: str,
-              strict: bool, variant: str | None, depth: int, expand: bool) -> None:
+              strict: bool, variant: str | None, depth: int, expand: bool, receptive_field: bool) -> None:
     """Per-layer output volume, memory, params and MACs of SPEC, with totals."""
     from cnncalc.analysis import analyze
     from cnncalc.spec import load_spec, parse_input
@@ -73,14 +75,16 @@ def summarize(spec: str, input_size: str | None, dtype: str, batch: int, no_bias
     if fmt == "table":
         from cnncalc.render import table
 
-        table.render(report, _console(), rows_depth)
+        table.render(report, _console(), rows_depth, receptive_field)
         return
     from cnncalc.render import csvout, jsonout, markdown
 
     if fmt == "json":
-        click.echo(jsonout.render(report))
+        click.echo(jsonout.render(report, receptive_field))
+    elif fmt == "csv":
+        click.echo(csvout.render(report, rows_depth), nl=False)
     else:
-        click.echo((csvout.render if fmt == "csv" else markdown.render)(report, rows_depth), nl=False)
+        click.echo(markdown.render(report, rows_depth, receptive_field), nl=False)
 
 
 @main.command()
@@ -120,6 +124,32 @@ def compare(specs: tuple[str, ...], variant: str | None, totals_only: bool) -> N
             model = load_spec(path, variant=variant)
         reports.append(analyze(model))
     render_comparison(side_by_side(reports), _console(), totals_only)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--input", "input_size", metavar="HxWxC|HxW|N", help="Override the spec's input size.")
+@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--dtype", type=click.Choice(DTYPES), default="fp32", show_default=True)
+@click.option("--optimizer", type=click.Choice(("sgd", "momentum", "adam")), default="sgd", show_default=True)
+@click.option("--variant", default=None, help="One of the spec's named variants.")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+def memory(spec: str, input_size: str | None, batch: int, dtype: str, optimizer: str, variant: str | None,
+           fmt: str) -> None:
+    """Training and inference memory of SPEC: parameters, gradients, optimizer state, the activations autograd
+    keeps for backward (layer by layer), and the peak of an inference pass."""
+    from cnncalc.analysis import analyze
+    from cnncalc.memory import memory as estimate
+    from cnncalc.render import memory as render
+    from cnncalc.spec import load_spec, parse_input
+
+    model = load_spec(spec, variant=variant)
+    override = parse_input(input_size, line=None, field="--input", channels=model.input[0]) if input_size else None
+    result = estimate(analyze(model, input_shape=override, dtype=dtype, batch=batch), optimizer)
+    if fmt == "json":
+        click.echo(render.render_json(result))
+    else:
+        render.render_table(result, _console())
 
 
 def _console() -> Any:

@@ -11,11 +11,13 @@ def _escape(cell: str) -> str:
     return cell.replace("|", "\\|").replace("*", "\\*")
 
 
-def render(report: Report, depth: int | None = None) -> str:
+def render(report: Report, depth: int | None = None, receptive_field: bool = False) -> str:
     rows = grouping.rows(report, depth)
-    lines = [f"### {report.model}", "", "| " + " | ".join(summary.HEADERS) + " |",
-             "|" + "|".join("---:" if h in ("params", "MACs") else "---" for h in summary.HEADERS) + "|"]
-    body = [summary.input_cells(report)] + [summary.cells(r) for r in rows]
+    headers = summary.HEADERS + (summary.RF_HEADERS if receptive_field else ())
+    lines = [f"### {report.model}", "", "| " + " | ".join(headers) + " |",
+             "|" + "|".join("---" if h in summary.HEADERS[:4] else "---:" for h in headers) + "|"]
+    body = [summary.input_cells(report) + (summary.rf_cells(None) if receptive_field else ())]
+    body += [summary.cells(r) + (summary.rf_cells(r) if receptive_field else ()) for r in rows]
     lines += ["| " + " | ".join(_escape(c) for c in cells) + " |" for cells in body]
     lines.append("")
     lines += [f"- **{label}:** {_escape(text)}" for label, text in summary.footer(report)]

@@ -11,6 +11,27 @@ from cnncalc.render.numbers import approx, grouped, nbytes, percent, product, si
 from cnncalc.results import Report
 
 HEADERS = ("layer", "type", "output", "memory (activations)", "params", "MACs")
+RF_HEADERS = ("RF", "jump", "eff. pad", "centre")
+
+
+def _num(x: object) -> str:
+    return str(int(x)) if getattr(x, "denominator", 1) == 1 else f"{float(x):g}"  # type: ignore[call-overload]
+
+
+def _axes(pair: tuple[object, object]) -> str:
+    a, b = (_num(x) for x in pair)
+    return a if a == b else f"{a}x{b}"
+
+
+def rf_cells(row: Row | None) -> tuple[str, ...]:
+    """Receptive field of the row's output (a block: of its last row): size, jump, effective padding, centre.
+    None stands for the network input itself."""
+    if row is None:
+        return ("1", "1", "0", "0")
+    rf = row.layers[-1].receptive_field
+    if rf is None:
+        return ("—",) * 4
+    return tuple(_axes(pair) for pair in (rf.size, rf.jump, rf.padding, rf.center))  # type: ignore[arg-type]
 
 
 def memory_cell(row: Row) -> str:

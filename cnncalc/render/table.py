@@ -15,7 +15,7 @@ from cnncalc.results import Report
 RICH_ROW_LIMIT = 1_000  # rich measures every cell; past this many rows a plain aligned table is much faster
 
 
-def render(report: Report, console: Console, depth: int | None = None) -> None:
+def render(report: Report, console: Console, depth: int | None = None, receptive_field: bool = False) -> None:
     t = report.totals
     rows = grouping.rows(report, depth)
     if len(rows) > RICH_ROW_LIMIT:
@@ -25,13 +25,21 @@ def render(report: Report, console: Console, depth: int | None = None) -> None:
     for header in summary.HEADERS:
         table.add_column(header, justify="right" if header in ("params", "MACs") else "left",
                          overflow="fold")
-    table.add_column("memory share", no_wrap=True)
-    table.add_column("params share", no_wrap=True)
-    shares = [(numel(report.input), 0)] + [(r.activations, r.params) for r in rows]
-    for cells, (mem, par) in zip([summary.input_cells(report)] + [summary.cells(r) for r in rows], shares):
-        table.add_row(*cells, f"{bar(mem, t.activations, 6)} {percent(mem, t.activations)}".strip(),
-                      f"{bar(par, t.params, 6)} {percent(par, t.params)}".strip() if par else "")
+    if receptive_field:  # the receptive field replaces the share bars, to keep the table readable
+        for header in summary.RF_HEADERS:
+            table.add_column(header, justify="right")
+        for cells, row in zip([summary.input_cells(report)] + [summary.cells(r) for r in rows], [None, *rows]):
+            table.add_row(*cells, *summary.rf_cells(row))
+    else:
+        table.add_column("memory share", no_wrap=True)
+        table.add_column("params share", no_wrap=True)
+        shares = [(numel(report.input), 0)] + [(r.activations, r.params) for r in rows]
+        for cells, (mem, par) in zip([summary.input_cells(report)] + [summary.cells(r) for r in rows], shares):
+            table.add_row(*cells, f"{bar(mem, t.activations, 6)} {percent(mem, t.activations)}".strip(),
+                          f"{bar(par, t.params, 6)} {percent(par, t.params)}".strip() if par else "")
     console.print(table)
+    for note in report.misaligned if receptive_field else ():
+        console.print(f"[yellow]warning:[/yellow] {note}", highlight=False)
     _render_footer(report, rows, console)
 
 
