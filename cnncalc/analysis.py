@@ -20,12 +20,13 @@ SUGGESTION_BUDGET = 30_000  # layer rows evaluated looking for an input size tha
 
 
 def analyze(spec: Spec, *, input_shape: Shape | None = None, dtype: str = "fp32", batch: int = 1,
-            count_biases: bool = True, strict: bool = False) -> Report:
+            count_biases: bool = True, strict: bool = False, suggest: bool = True) -> Report:
     """Per-layer and total arithmetic for one sample, memory for `batch` samples of `dtype`.
 
     Activation memory counts the input volume too, like the slides' VGG table; forward+backward memory is
     twice the forward memory (one gradient per activation, the slides' "~*2 for bwd").
-    count_biases=False reports params the way the slides do, "not counting biases".
+    count_biases=False reports params the way the slides do, "not counting biases". suggest=False skips the
+    search for an input size that would tile every layer (sweeps analyse many sizes anyway).
     """
     if dtype not in DTYPE_BYTES:
         raise SpecError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPE_BYTES)}", field="dtype")
@@ -40,7 +41,7 @@ def analyze(spec: Spec, *, input_shape: Shape | None = None, dtype: str = "fp32"
     for name, line, u in walker.untiled:
         axis = u.axis.split()[0]
         if axis not in suggestions:
-            suggestions[axis] = suggest_input(spec.layers, start, axis)
+            suggestions[axis] = suggest_input(spec.layers, start, axis) if suggest else None
         warning = TilingWarning(name, u.axis, u.formula(), u.exact, int(u.exact), u.leftover, suggestions[axis])
         if strict:
             raise DoesNotFit(f"{spec.file or spec.name}:{line or '?'}: {warning.message()}")

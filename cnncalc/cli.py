@@ -57,10 +57,13 @@ def main() -> None:
 @click.option("--depth", type=click.IntRange(min=1), default=1, show_default=True,
               help="Blocks deeper than this are collapsed into one row each (table, csv, markdown).")
 @click.option("--expand", is_flag=True, help="Show every layer of every block (no collapsing).")
+@click.option("--plot", "plot_file", default=None, metavar="FILE.png",
+              help="Also draw the per-layer memory and params profile (needs matplotlib).")
 @click.option("--receptive-field", "receptive_field", is_flag=True,
               help="Add each layer's receptive field: size, jump, effective padding, centre (Araujo et al. 2019).")
 def summarize(spec: str, input_size: str | None, dtype: str, batch: int, no_bias: bool, fmt: str,
-              strict: bool, variant: str | None, depth: int, expand: bool, receptive_field: bool) -> None:
+              strict: bool, variant: str | None, depth: int, expand: bool, plot_file: str | None,
+              receptive_field: bool) -> None:
     """Per-layer output volume, memory, params and MACs of SPEC, with totals."""
     from cnncalc.analysis import analyze
     from cnncalc.spec import load_spec, parse_input
@@ -72,6 +75,12 @@ def summarize(spec: str, input_size: str | None, dtype: str, batch: int, no_bias
     report = analyze(model, input_shape=override, dtype=dtype, batch=batch, count_biases=not no_bias,
                      strict=strict)
     rows_depth = None if expand else depth
+    if plot_file:
+        from cnncalc import grouping
+        from cnncalc.render.plot import profile
+
+        profile(report, grouping.rows(report, rows_depth), plot_file)
+        click.echo(f"Wrote {plot_file}", err=True)
     if fmt == "table":
         from cnncalc.render import table
 
@@ -150,6 +159,41 @@ def memory(spec: str, input_size: str | None, batch: int, dtype: str, optimizer:
         click.echo(render.render_json(result))
     else:
         render.render_table(result, _console())
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--input", "sizes", default="32:512:32", show_default=True, metavar="START:STOP:STEP",
+              help="Square input sizes to try (STOP included), or a list: 224,227.")
+@click.option("--batch", "batches", default="1", show_default=True, metavar="START:STOP:STEP",
+              help="Batch sizes to try, same syntax.")
+@click.option("--dtype", type=click.Choice(DTYPES), default="fp32", show_default=True)
+@click.option("--optimizer", type=click.Choice(("sgd", "momentum", "adam")), default="sgd", show_default=True)
+@click.option("--variant", default=None, help="One of the spec's named variants.")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.option("--plot", "plot_file", default=None, metavar="FILE.png", help="Also draw the sweep (needs matplotlib).")
+def sweep(spec: str, sizes: str, batches: str, dtype: str, optimizer: str, variant: str | None, fmt: str,
+          plot_file: str | None) -> None:
+    """Params, MACs, activation and training memory of SPEC for a range of input sizes: which sizes tile
+    every layer exactly (AlexNet: 227, not 224) and where the network stops being valid."""
+    from cnncalc.render import sweep as render
+    from cnncalc.spec import load_spec
+    from cnncalc.sweep import parse_range
+    from cnncalc.sweep import sweep as run_sweep
+
+    model = load_spec(spec, variant=variant)
+    points = run_sweep(model, parse_range(sizes, "--input"), parse_range(batches, "--batch"), dtype=dtype,
+                       optimizer=optimizer)
+    if plot_file:
+        from cnncalc.render.plot import sweep_chart
+
+        sweep_chart(model.name, points, plot_file)
+    if fmt == "json":
+        click.echo(render.render_json(model.name, points))
+    else:
+        render.render_table(model.name, points, _console())
+        if plot_file:
+            click.echo(f"Wrote {plot_file}")
 
 
 def _console() -> Any:
