@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnncalc.errors import SpecError
-from cnncalc.layers import numel
+from cnncalc.layers import numel, show_shape
 from cnncalc.results import DTYPE_BYTES, Report
 
 OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "adam": 2}  # values kept per parameter (momentum; Adam's two moments)
@@ -68,7 +68,7 @@ def memory(report: Report, optimizer: str = "sgd") -> MemoryReport:
                 if tensor in saved:
                     continue
                 saved.add(tensor)
-                kept.append(f"{token} {'x'.join(map(str, shape))}")
+                kept.append(f"{token} {show_shape(shape)}")
                 total += numel(shape) * nbytes * batch
             elif token == "indices":
                 kept.append("int64 indices")
