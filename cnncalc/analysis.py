@@ -6,12 +6,14 @@ Rows are leaves (and the joins of branches) named by dotted paths (`inception_4a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from cnncalc.errors import DoesNotFit, ShapeError, SpecError
 from cnncalc.layers import Layer, Shape, numel, show_shape
-from cnncalc.layers.base import Facts, Untiled
+from cnncalc.layers.base import Facts, Untiled, known
 from cnncalc.layers.graph import Concat, Container, Dense, Repeat, Residual, Sequence, projection
+from cnncalc.limits import MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.receptive import ReceptiveField, merge
 from cnncalc.results import DTYPE_BYTES, LayerResult, ModuleResult, Report, TilingWarning, Totals
 from cnncalc.spec.model import Spec
@@ -32,13 +34,19 @@ def analyze(spec: Spec, *, input_shape: Shape | None = None, dtype: str = "fp32"
         raise SpecError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPE_BYTES)}", field="dtype")
     if batch < 1:
         raise SpecError(f"batch must be positive, got {batch}", field="batch")
+    if batch > MAX_SIZE:
+        raise SpecError(f"batch must be at most {MAX_SIZE_TEXT}", field="batch")
     start = input_shape or spec.input
+    if any(known(d) and d > MAX_SIZE for d in start):
+        raise SpecError(f"sizes must be at most {MAX_SIZE_TEXT}", field="input")
     walker = Walker(spec.file, count_biases)
     flow = Flow(start, ReceptiveField() if len(start) == 3 else None, 0)
     for layer in spec.layers:
         flow = walker.walk(layer, flow, layer.name)
     suggestions: dict[str, int | None] = {}
     for name, line, u in walker.untiled:
+        if not known(u.n):
+            continue  # a symbolic size: cnncalc.symbolic solves the tiling conditions instead
         axis = u.axis.split()[0]
         if axis not in suggestions:
             suggestions[axis] = suggest_input(spec.layers, start, axis) if suggest else None
@@ -50,7 +58,8 @@ def analyze(spec: Spec, *, input_shape: Shape | None = None, dtype: str = "fp32"
     return Report(model=spec.name, input=start, layers=tuple(results),
                   totals=_totals(results, start, DTYPE_BYTES[dtype], batch), dtype=dtype, batch=batch,
                   count_biases=count_biases, warnings=tuple(walker.warnings), file=spec.file,
-                  modules=tuple(walker.modules), paper=spec.paper, misaligned=tuple(walker.misaligned))
+                  modules=tuple(walker.modules), paper=spec.paper, misaligned=tuple(walker.misaligned),
+                  expect=spec.expect)
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,7 @@ class Walker:
     misaligned: list[str] = field(default_factory=list)
     memo: dict[tuple[int, Shape], tuple[Facts, str]] = field(default_factory=dict)  # repeats reuse their facts
     tensors: int = 0
+    simplify: Callable[[Shape], Shape] | None = None  # symbolic sizes: keep each one a single floor (symbolic.py)
 
     def new_tensor(self) -> int:
         self.tensors += 1
@@ -102,7 +112,7 @@ class Walker:
             raise TypeError(type(node).__name__)
         description = f"x{node.count}" if isinstance(node, (Repeat, Dense)) else ""
         self.modules.append(ModuleResult(path, node.kind, description, flow.shape, out.shape, first,
-                                         len(self.results), node.paper))
+                                         len(self.results), node.paper, expect=node.expect))
         return out
 
     def chain(self, items: tuple[Layer, ...], flow: Flow, prefix: str) -> Flow:
@@ -120,25 +130,33 @@ class Walker:
             except SpecError as exc:
                 where = layer.path if layer.path.endswith(path) or not layer.path else f"{path} ({layer.path})"
                 raise SpecError(exc.message, file=self.file, line=exc.line or layer.line, field=where) from None
-            if any(d < 1 for d in facts.output):
+            if any(known(d) and d < 1 for d in facts.output):
                 raise ShapeError(f"output would be {show_shape(facts.output)}: the layer shrinks {show_shape(shape)} "
                                  "to nothing", file=self.file, line=layer.line, field=path)
+            if any(known(d) and d > MAX_SIZE for d in facts.output):
+                raise ShapeError(too_large(facts.output), file=self.file, line=layer.line, field=path)
             if not self.count_biases:
                 facts = replace(facts, biases=0, params_formula=facts.params_formula.split(" + ")[0])
             cached = self.memo[key] = (facts, layer.describe())
         facts, description = cached
+        if self.simplify is not None:
+            facts = replace(facts, output=self.simplify(facts.output))
         untiled = list(facts.untiled)
-        if len(untiled) == 2 and untiled[0].formula() == untiled[1].formula():
+        if len(untiled) == 2 and known(untiled[0].n, untiled[1].n) and untiled[0].formula() == untiled[1].formula():
             untiled = [replace(untiled[0], axis="height and width")]  # square layer, square input: one warning
         self.untiled += [(path, layer.line, u) for u in untiled]
         rf = None if facts.rf_undefined or flow.rf is None else flow.rf.step(facts.rf) if facts.rf else flow.rf
+        if rf is not None and known(*rf.size, *rf.jump, *rf.padding) \
+                and max(*rf.size, *rf.jump, *(abs(p) for p in rf.padding)) > MAX_SIZE:
+            rf = None  # beyond any real input: shown as "—"; strides of 2^64 would otherwise grow it without bound
         tensor = self.new_tensor() if facts.new_tensor else flow.tensor
         self.results.append(LayerResult(
             name=path, kind=layer.kind, description=description, input=shape, output=facts.output,
             weights=facts.weights, biases=facts.biases, buffers=facts.buffers,
             activations=numel(facts.output) if facts.new_tensor else 0, macs=facts.macs, flops=facts.flops,
             new_tensor=facts.new_tensor, params_formula=facts.params_formula, note=facts.note, line=layer.line,
-            paper=layer.paper, receptive_field=rf, saves=facts.saves, tensor_in=(flow.tensor,), tensor_out=tensor))
+            paper=layer.paper, expect=layer.expect, receptive_field=rf, saves=facts.saves, tensor_in=(flow.tensor,),
+            tensor_out=tensor))
         return Flow(facts.output, rf, tensor)
 
     def concat(self, node: Concat, flow: Flow, path: str) -> Flow:
@@ -149,11 +167,13 @@ class Walker:
         """Channel concatenation: a new tensor (torch.cat copies), no arithmetic."""
         first = outs[0].shape
         for name, out in zip(names[1:], outs[1:]):
-            if len(out.shape) != len(first) or out.shape[1:] != first[1:]:
+            if len(out.shape) != len(first) or not same(out.shape[1:], first[1:]):
                 raise ShapeError(f"cannot concatenate {names[0]} ({show_shape(first)}) and {name} "
                                  f"({show_shape(out.shape)}): height and width must agree", file=self.file,
                                  line=node.line, field=path.rsplit(".", 1)[0])
         joined = (sum(o.shape[0] for o in outs), *first[1:])
+        if known(joined[0]) and joined[0] > MAX_SIZE:  # a dense block whose body keeps the channels doubles them
+            raise ShapeError(too_large(joined), file=self.file, line=node.line, field=path.rsplit(".", 1)[0])
         rf = self.merge_fields(outs, path)
         tensor = self.new_tensor()
         self.results.append(LayerResult(
@@ -175,14 +195,14 @@ class Walker:
     def residual(self, node: Residual, flow: Flow, path: str) -> Flow:
         out = self.chain(node.body.items, flow, path)
         shortcut = node.shortcut
-        if shortcut is None and node.auto and out.shape != flow.shape:
-            shortcut = projection(flow.shape, out.shape)
+        if shortcut is None and node.auto and not same(out.shape, flow.shape):
+            shortcut = projection(flow.shape, out.shape, body_stride(node.body.items))
             if shortcut is None:
                 raise ShapeError(f"no 1x1 projection maps the input {show_shape(flow.shape)} to the body's output "
                                  f"{show_shape(out.shape)}", file=self.file, line=node.line, field=path)
             shortcut = replace(shortcut, line=node.line)
         skip = self.walk(shortcut, flow, f"{path}.shortcut") if shortcut else flow
-        if skip.shape != out.shape:
+        if not same(skip.shape, out.shape):
             what = "the identity" if shortcut is None else "the shortcut"
             raise ShapeError(f"cannot add the body's output ({show_shape(out.shape)}) and {what} "
                              f"({show_shape(skip.shape)}): shapes must agree"
@@ -198,6 +218,35 @@ class Walker:
         if node.after:
             out = self.chain(node.after.items, out, path)
         return out
+
+
+def same(a: Shape, b: Shape) -> bool:
+    """Shapes agree: plain equality for numbers, proven equality for symbolic sizes."""
+    if len(a) != len(b):
+        return False
+    if all(known(x) for x in (*a, *b)):
+        return a == b
+    from cnncalc.symbolic import equal
+
+    return all(equal(x, y) for x, y in zip(a, b))
+
+
+def body_stride(items: tuple[Layer, ...]) -> int | None:
+    """The product of the strides along a residual body (the stride its projection shortcut needs), or None
+    when the body holds containers."""
+    stride = 1
+    for item in items:
+        if isinstance(item, Container):
+            return None
+        s = getattr(item, "stride", (1, 1))
+        if isinstance(s, tuple) and s[0] != s[1]:
+            return None
+        stride *= s[0] if isinstance(s, tuple) else 1
+    return stride
+
+
+def too_large(shape: Shape) -> str:
+    return f"output would be {show_shape(shape)}: no tensor axis can be longer than {MAX_SIZE_TEXT}"
 
 
 def _totals(results: list[LayerResult], input_shape: Shape, nbytes: int, batch: int) -> Totals:

@@ -5,7 +5,10 @@ Everything here works on one spatial axis; layers call these for height and widt
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
+
+from cnncalc.errors import SpecError
 
 
 def effective_kernel(k: int, d: int = 1) -> int:
@@ -38,6 +41,11 @@ def pool_output(n: int, k: int, s: int, pad: int = 0, d: int = 1, ceil_mode: boo
     if not ceil_mode:
         return span // s + 1
     out = -(-span // s) + 1
+    if not isinstance(n, int):  # a symbol: the drop below is impossible when k_eff ≥ pad + s, since
+        if effective_kernel(k, d) >= pad + s:  # (out − 1)·s ≤ n + 2p − k + s − 1 < n + p
+            return out
+        raise SpecError("a ceil-mode window that may start in the padding (kernel < pad + stride) has no single "
+                        "formula for a symbolic size; give the input as a number")
     if (out - 1) * s >= n + pad:
         out -= 1
     return out
@@ -60,6 +68,15 @@ def same_padding(k: int, d: int = 1) -> tuple[int, int]:
     """PyTorch padding='same' (stride 1 only): total d(k − 1), left total//2, the odd pixel on the right."""
     total = d * (k - 1)
     return total // 2, total - total // 2
+
+
+def adaptive_window_total(n: int, out: int) -> int:
+    """Σ over i < out of the lengths of adaptive_windows(n, out), in closed form: n + out − gcd(n, out).
+
+    Σ ceil((i+1)·n/o) − Σ floor(i·n/o): the ceilings are the floors shifted by one, plus n for the last term, plus
+    one for each j in 1..o with o ∤ j·n (all but gcd(n, o) of them). Constant time, so a huge `output` costs nothing.
+    """
+    return n + out - math.gcd(n, out)
 
 
 def adaptive_windows(n: int, out: int) -> list[tuple[int, int]]:

@@ -50,7 +50,7 @@ def main() -> None:
               help="Bytes per value for memory.")
 @click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Samples per batch.")
 @click.option("--no-bias", is_flag=True, help='Count params as the slides do, "not counting biases".')
-@click.option("--format", "fmt", type=click.Choice(("table", "json", "csv", "markdown")), default="table",
+@click.option("--format", "fmt", type=click.Choice(("table", "json", "csv", "markdown", "latex")), default="table",
               show_default=True)
 @click.option("--strict", is_flag=True, help="A layer that does not tile its input is an error (exit 3).")
 @click.option("--variant", default=None, help="One of the spec's named variants (e.g. torchvision).")
@@ -85,15 +85,28 @@ def summarize(spec: str, input_size: str | None, dtype: str, batch: int, no_bias
         from cnncalc.render import table
 
         table.render(report, _console(), rows_depth, receptive_field)
-        return
-    from cnncalc.render import csvout, jsonout, markdown
+    elif fmt == "latex":
+        from cnncalc.render import latex
 
-    if fmt == "json":
-        click.echo(jsonout.render(report, receptive_field))
-    elif fmt == "csv":
-        click.echo(csvout.render(report, rows_depth), nl=False)
+        click.echo(latex.render(report, rows_depth, receptive_field), nl=False)
     else:
-        click.echo(markdown.render(report, rows_depth, receptive_field), nl=False)
+        from cnncalc.render import csvout, jsonout, markdown
+
+        if fmt == "json":
+            click.echo(jsonout.render(report, receptive_field))
+        elif fmt == "csv":
+            click.echo(csvout.render(report, rows_depth), nl=False)
+        else:
+            click.echo(markdown.render(report, rows_depth, receptive_field), nl=False)
+    _exit_on_failed_expectations(report)
+
+
+def _exit_on_failed_expectations(report: Any) -> None:
+    """`expect:` in the spec (an answer key kept as a spec): a mismatch is a negative answer, exit 3."""
+    from cnncalc.grade import expectations, has_expectations
+
+    if has_expectations(report) and not all(v.right for v in expectations(report)):
+        sys.exit(3)
 
 
 @main.command()
@@ -118,7 +131,9 @@ def table(spec: str, variant: str | None, no_bias: bool) -> None:
 @click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
 @click.option("--variant", default=None, help="Use this named variant for every spec that has it.")
 @click.option("--totals", "totals_only", is_flag=True, help="Only the params and MACs rows (VGG's Table 2).")
-def compare(specs: tuple[str, ...], variant: str | None, totals_only: bool) -> None:
+@click.option("--format", "fmt", type=click.Choice(("table", "markdown", "latex", "csv", "json")), default="table",
+              show_default=True)
+def compare(specs: tuple[str, ...], variant: str | None, totals_only: bool, fmt: str) -> None:
     """Several specs side by side, like the ResNet and DenseNet tables: one row per stage with its block
     configuration per spec, then params and MACs (the papers' FLOPs)."""
     from cnncalc.analysis import analyze
@@ -132,7 +147,61 @@ def compare(specs: tuple[str, ...], variant: str | None, totals_only: bool) -> N
         if variant and variant in model.variants:
             model = load_spec(path, variant=variant)
         reports.append(analyze(model))
-    render_comparison(side_by_side(reports), _console(), totals_only)
+    comparison = side_by_side(reports)
+    if fmt == "table":
+        render_comparison(comparison, _console(), totals_only)
+        return
+    from cnncalc.render import exports
+
+    render = {"markdown": exports.comparison_markdown, "latex": exports.comparison_latex,
+              "csv": exports.comparison_csv, "json": exports.comparison_json}[fmt]
+    click.echo(render(comparison, totals_only), nl=False)
+
+
+DOCUMENT_FORMATS = ("text", "markdown", "latex", "json", "csv")
+
+
+@main.command()
+@click.argument("answers", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--format", "fmt", type=click.Choice(DOCUMENT_FORMATS), default="text", show_default=True)
+def grade(answers: str, fmt: str) -> None:
+    """Check a student's answers to the slides' questions (output volume, parameters, memory, fits...) in
+    ANSWERS, a YAML file of questions and answers: ✓/✗ per answer with the expected value, the worked solution
+    for every wrong one, and a score. Exits 3 when any answer is wrong (docs/homework.md)."""
+    from cnncalc.grade import grade_file
+    from cnncalc.render.grade import RENDERERS
+
+    result = grade_file(answers)
+    click.echo(RENDERERS[fmt](result), nl=False)
+    if not result.ok:
+        sys.exit(3)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--layer", "layer_name", default=None, metavar="NAME",
+              help="Only this layer (its dotted path) or block; default: every layer, and the totals.")
+@click.option("--input", "input_size", metavar="HxWxC|HxW|N", help="Override the spec's input size.")
+@click.option("--dtype", type=click.Choice(DTYPES), default="fp32", show_default=True,
+              help="Bytes per value for memory.")
+@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Samples per batch.")
+@click.option("--no-bias", is_flag=True, help='Count params as the slides do, "not counting biases".')
+@click.option("--variant", default=None, help="One of the spec's named variants.")
+@click.option("--format", "fmt", type=click.Choice(DOCUMENT_FORMATS), default="text", show_default=True)
+def explain(spec: str, layer_name: str | None, input_size: str | None, dtype: str, batch: int, no_bias: bool,
+            variant: str | None, fmt: str) -> None:
+    """The worked solution of every layer of SPEC (or one, --layer): each formula written out with its
+    numbers, as the slides do ("(227 − 11 + 2·0)/4 + 1 = 55", "(11*11*3)*96 + 96 = 34,944"), ready for an
+    answer key."""
+    from cnncalc.analysis import analyze
+    from cnncalc.explain import explain as worked
+    from cnncalc.render.explain import RENDERERS
+    from cnncalc.spec import load_spec, parse_input
+
+    model = load_spec(spec, variant=variant)
+    override = parse_input(input_size, line=None, field="--input", channels=model.input[0]) if input_size else None
+    report = analyze(model, input_shape=override, dtype=dtype, batch=batch, count_biases=not no_bias)
+    click.echo(RENDERERS[fmt](worked(model, report, layer_name)), nl=False)
 
 
 @main.command()
@@ -246,13 +315,15 @@ def check(input_size: str, kernel: int, stride: int, pad: int, dilation: int, fi
 @click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Samples per batch.")
 @click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the random input and weights.")
-def verify(spec: str, input_size: str | None, device: str, batch: int, fmt: str, seed: int) -> None:
+@click.option("--variant", default=None, help="One of the spec's named variants.")
+def verify(spec: str, input_size: str | None, device: str, batch: int, fmt: str, seed: int,
+           variant: str | None) -> None:
     """Build SPEC as a PyTorch module, run it, and compare every layer's output shape, params and MACs with
     the calculation (needs torch: pip install -e '.[torch]'). Exits 3 on any mismatch."""
     from cnncalc.spec import load_spec, parse_input
     from cnncalc.verify import verify as run_verify
 
-    model = load_spec(spec)
+    model = load_spec(spec, variant=variant)
     override = None
     if input_size is not None:
         override = parse_input(input_size, line=None, field="--input", channels=model.input[0])

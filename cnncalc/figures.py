@@ -37,3 +37,73 @@ def agrees(exact: int | Fraction, figure: object) -> bool:
     """True when `exact` rounds to `figure` at the figure's own precision (half a unit either way)."""
     value, step = parse_figure(figure)
     return abs(Fraction(exact) - value) <= step / 2
+
+
+# --- answers as students write them: byte sizes, shapes, yes/no (cnncalc grade, `expect:` in specs) -----------
+
+# Decimal units are SI (1 MB = 10^6 bytes, as disk makers and the slides' "93MB" write them); binary units are
+# IEC (1 MiB = 2^20 bytes, as PyTorch's memory reports and most operating systems print them). A bare "B" after
+# a number is a byte here, never a billion.
+BYTE_UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+              "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+_BYTES = re.compile(r"\s*([0-9][0-9,]*(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\s*([KMGT]i?B|B|bytes?)\s*", re.IGNORECASE)
+_SHAPE_TEXT = re.compile(r"\s*\[?\s*([0-9]+(?:\s*[x×*]\s*[0-9]+){1,2})\s*\]?\s*", re.IGNORECASE)
+_SHAPE_LIST = re.compile(r"\s*[\[(]\s*([0-9]+(?:\s*,\s*[0-9]+){0,2})\s*,?\s*[\])]\s*")
+_YES = {"yes", "y", "true", "fits", "it fits", "fit", "ok", "✓"}
+_NO = {"no", "n", "false", "doesn't fit", "does not fit", "doesnt fit", "it doesn't fit", "it does not fit",
+       "not", "no fit", "✗"}
+
+
+def parse_bytes(text: object) -> tuple[Fraction, Fraction, str] | None:
+    """(bytes, precision in bytes, unit as written) for '93MB', '58.1 MiB', '1,161,600 bytes'; None without a
+    byte unit (then the text is a count of values, not of bytes)."""
+    if isinstance(text, (bool, int, float)):
+        return None
+    m = _BYTES.fullmatch(str(text))
+    if not m:
+        return None
+    unit = m[2].upper()
+    factor = 1 if unit.startswith("BYTE") else BYTE_UNITS[unit]
+    written = "bytes" if unit.startswith("BYTE") else m[2][:-2] + "iB" if unit.endswith("IB") else unit
+    value, step = parse_figure(m[1])
+    return value * factor, step * factor, written
+
+
+def parse_shape(value: object) -> tuple[tuple[int, ...], str] | None:
+    """(dims, notation) for a written volume, or None when the text is not one.
+
+    '55x55x96' and '[55x55x96]' are H×W×C, the slides' notation ("hwc"); '5x5' is spatial only ("hw");
+    [96, 55, 55] and '(96, 55, 55)' are lists ("list"), which people write both as PyTorch's [C, H, W] and as the
+    slides' "[32,32,3] images", so the caller tries both readings.
+    """
+    if isinstance(value, (list, tuple)):
+        if 1 <= len(value) <= 3 and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            return tuple(int(v) for v in value), "list"
+        return None
+    if not isinstance(value, str):
+        return None
+    if m := _SHAPE_TEXT.fullmatch(value):
+        dims = tuple(int(d) for d in re.split(r"\s*[x×*]\s*", m[1].strip(), flags=re.IGNORECASE))
+        return dims, "hwc" if len(dims) == 3 else "hw"
+    if m := _SHAPE_LIST.fullmatch(value):
+        return tuple(int(d) for d in m[1].split(",")), "list"
+    return None
+
+
+def parse_yes_no(value: object) -> bool | None:
+    """True for yes/true/fits, False for no/false/doesn't fit (YAML already reads yes/no as booleans)."""
+    if isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower().replace("’", "'").rstrip("!.: \\")
+    return True if text in _YES else False if text in _NO else None
+
+
+def answer_text(value: object) -> str:
+    """A YAML answer back as text, the way it was most likely written: [96, 55, 55], no, 34944, 2.33."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value).strip()

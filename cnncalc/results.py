@@ -29,6 +29,7 @@ class LayerResult:
     note: str = ""
     line: int | None = None
     paper: tuple[tuple[str, str], ...] = ()
+    expect: tuple[tuple[str, str], ...] = ()  # `expect:` of the spec, as written
     receptive_field: ReceptiveField | None = None
     saves: tuple[str, ...] = ()  # what autograd keeps for backward (Facts.saves)
     tensor_in: tuple[int, ...] = ()  # ids of the input tensors (the same id: the same memory)
@@ -51,6 +52,7 @@ class ModuleResult:
     first_row: int
     end_row: int
     paper: tuple[tuple[str, str], ...] = ()
+    expect: tuple[tuple[str, str], ...] = ()  # `expect:` of the spec, as written
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class Report:
     file: str | None = None
     modules: tuple[ModuleResult, ...] = ()
     paper: tuple[tuple[str, str], ...] = ()
+    expect: tuple[tuple[str, str], ...] = ()  # `expect:` of the spec, as written
     misaligned: tuple[str, ...] = ()  # joins whose paths' receptive fields are not aligned
 
     @property

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from cnncalc import arithmetic
@@ -14,6 +16,7 @@ from cnncalc.layers.base import (
     RFStep,
     Shape,
     Untiled,
+    known,
     need_map,
     pad_text,
     pair_text,
@@ -28,11 +31,17 @@ def windows(layer: Layer, axis: str, n: int, k: int, s: int, pad: tuple[int, int
     """Output length of a floor-mode sliding window on one axis, and the leftover when it does not tile."""
     total = pad[0] + pad[1]
     span = arithmetic.effective_kernel(k, d)
-    if span > n + total:
+    if known(n) and span > n + total:
         raise layer.fail(f"the {span}-pixel kernel is larger than the padded input {axis} {n} + {total} = {n + total}")
     out = arithmetic.conv_output(n, k, s, total, d)
-    untiled = Untiled(axis, n, k, s, total, d) if arithmetic.leftover(n, k, s, total, d) else None
+    untiled = Untiled(axis, n, k, s, total, d) if arithmetic.leftover(n, k, s, total, d) != 0 else None
     return out, untiled
+
+
+def compressed(theta: float, c: int) -> int:
+    """DenseNet's ⌊θ·C⌋ filters. Below 2^53 channels, the float product is what PyTorch code computes
+    (math.floor(θ * C)); above, a float cannot even hold C, so θ is taken exactly as written."""
+    return int(theta * c) if c < 2**53 else math.floor(Fraction(repr(theta)) * c)
 
 
 def parse_window(opts: Options, *, kernel_default: object = ...) -> dict[str, object]:
@@ -131,7 +140,7 @@ class Conv(Windowed):
     def infer(self, shape: Shape) -> Facts:
         c, h, w = need_map(self, shape)
         groups = c if self.groups == "depthwise" else int(self.groups)
-        filters = self.filters or (int(self.compress * c) if self.compress else c)
+        filters = self.filters or (compressed(self.compress, c) if self.compress else c)
         if filters < 1:
             raise self.fail(f"compress {self.compress} of {c} channels leaves no filters")
         if c % groups:
@@ -196,7 +205,7 @@ class ConvTranspose(Layer):
                                           self.output_padding[0])
         ow = arithmetic.transposed_output(w, self.kernel[1], self.stride[1], self.pad[1], self.dilation[1],
                                           self.output_padding[1])
-        if oh < 1 or ow < 1:
+        if known(oh, ow) and (oh < 1 or ow < 1):
             raise self.fail(f"output would be {oh}x{ow}: the padding removes more than the layer produces")
         kh, kw = self.kernel
         per_group = self.filters // self.groups

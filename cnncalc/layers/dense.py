@@ -36,16 +36,24 @@ class Linear(Layer):
     KIND = "fc"
     units: int
     bias: bool = True
+    in_features: int | None = None  # PyTorch's nn.Linear(in_features, ...): when given, checked against the input
 
     @classmethod
     def parse(cls, kind: str, opts: Options) -> dict[str, object]:
-        return {"units": opts.count("units"), "bias": opts.flag("bias", True)}
+        in_features = opts.count("in_features") if opts.has("in_features") else None
+        return {"units": opts.count("units"), "bias": opts.flag("bias", True), "in_features": in_features}
 
     def describe(self) -> str:
         return "" if self.bias else "no bias"
 
     def infer(self, shape: Shape) -> Facts:
         n_in = numel(shape)
+        if self.in_features is not None and self.in_features != n_in:
+            # Where a missing flatten (or pooling) matters: the layer was written for a different input
+            what = f"the {show_shape(shape)} = {n_in:,} values" if len(shape) == 3 else f"the {n_in:,} features"
+            hint = "; a feature map is flattened whole: is a pooling layer missing before it?" \
+                if len(shape) == 3 and self.in_features == shape[0] else ""
+            raise self.fail(f"in_features is {self.in_features:,}, but {what} reach this layer{hint}")
         source = "*".join(str(d) for d in (shape[1], shape[2], shape[0])) if len(shape) == 3 else str(n_in)
         formula = f"{source}*{self.units}" + (f" + {self.units}" if self.bias else "")
         note = f"flattens {show_shape(shape)}" if len(shape) == 3 and shape[1:] != (1, 1) else ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnncalc.layers.base import Layer, Shape
+from cnncalc.layers.base import Layer, Shape, known
 from cnncalc.layers.conv import Conv
 from cnncalc.layers.elementwise import BatchNorm
 
@@ -75,16 +75,25 @@ class Dense(Container):
     count: int
 
 
-def projection(in_shape: Shape, out_shape: Shape, name: str = "shortcut") -> Sequence | None:
-    """The 1×1 conv + batch norm that maps in_shape to out_shape, or None when no integer stride does."""
+def projection(in_shape: Shape, out_shape: Shape, body_stride: int | None = None,
+               name: str = "shortcut") -> Sequence | None:
+    """The 1×1 conv + batch norm that maps in_shape to out_shape, or None when no integer stride does.
+
+    Its stride is the body's (the product of its layers' strides, as torchvision passes the block's stride);
+    for numbers it is checked against the sizes, and found from them when the body does not say."""
     if len(in_shape) != 3 or len(out_shape) != 3:
         return None
     c, h, w = in_shape
     k, oh, ow = out_shape
-    if oh > h or ow > w:
-        return None
-    stride = (h - 1) // oh + 1  # the smallest stride with (h − 1)//s + 1 == oh, if any does
-    if (h - 1) // stride + 1 != oh or (w - 1) // stride + 1 != ow:
-        return None
+    if not known(h, w, oh, ow):
+        stride = body_stride
+        if stride is None:
+            return None
+    else:
+        if oh > h or ow > w:
+            return None
+        stride = body_stride or (h - 1) // oh + 1  # else the smallest stride with (h − 1)//s + 1 == oh
+        if (h - 1) // stride + 1 != oh or (w - 1) // stride + 1 != ow:
+            return None
     conv = Conv(name="conv", filters=k, kernel=(1, 1), stride=(stride, stride), bias=False)
     return Sequence(name=name, items=(conv, BatchNorm(name="bn")))

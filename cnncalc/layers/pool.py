@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cnncalc import arithmetic
-from cnncalc.layers.base import Facts, Layer, Pair, Shape, Untiled, global_rf, need_map, pair_text, register
+from cnncalc.layers.base import Facts, Layer, Pair, Shape, Untiled, global_rf, known, need_map, pair_text, register
 
 if TYPE_CHECKING:
     from cnncalc.spec.options import Options
@@ -62,10 +62,10 @@ class Pool(Layer):
         for axis, n in (("height", h), ("width", w)):
             i = 0 if axis == "height" else 1
             k, s, p, d = self.kernel[i], self.stride[i], self.pad[i], self.dilation[i]
-            if arithmetic.effective_kernel(k, d) > n + 2 * p:
+            if known(n) and arithmetic.effective_kernel(k, d) > n + 2 * p:
                 raise self.fail(f"the {k}x{k} window is larger than the padded input {axis} {n + 2 * p}")
             outs.append(arithmetic.pool_output(n, k, s, p, d, self.ceil))
-            if not self.ceil and arithmetic.leftover(n, k, s, 2 * p, d):
+            if not self.ceil and arithmetic.leftover(n, k, s, 2 * p, d) != 0:
                 untiled.append(Untiled(axis, n, k, s, 2 * p, d))
         oh, ow = outs
         window = self.kernel[0] * self.kernel[1]
@@ -116,8 +116,8 @@ class AdaptiveAvgPool(Layer):
     def infer(self, shape: Shape) -> Facts:
         c, h, w = need_map(self, shape)
         oh, ow = self.output
-        sum_h = sum(b - a for a, b in arithmetic.adaptive_windows(h, oh))
-        sum_w = sum(b - a for a, b in arithmetic.adaptive_windows(w, ow))
+        sum_h = arithmetic.adaptive_window_total(h, oh)  # closed form: a huge output allocates nothing
+        sum_w = arithmetic.adaptive_window_total(w, ow)
         note = "identity at this size" if (h, w) == (oh, ow) else ""
         even = h % oh == 0 and w % ow == 0  # equal windows: a plain kernel = stride = in/out; else no single step
         rf = ((h // oh, h // oh, 0), (w // ow, w // ow, 0)) if even else None

@@ -7,6 +7,7 @@ import io
 
 from cnncalc import grouping
 from cnncalc.layers.base import show_shape
+from cnncalc.render import summary
 from cnncalc.results import Report
 
 COLUMNS = ("name", "type", "description", "output", "params", "weights", "biases", "buffers", "activations",
@@ -16,12 +17,17 @@ COLUMNS = ("name", "type", "description", "output", "params", "weights", "biases
 def render(report: Report, depth: int | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for r in grouping.rows(report, depth):
+    rows = grouping.rows(report, depth)
+    checks = summary.expectation_cells(report, rows)  # an "expect" column only when the spec has `expect:`
+    extra = () if checks is None else ("expect",)
+    writer.writerow(COLUMNS + extra)
+    for i, r in enumerate(rows):
         buffers = sum(layer.buffers for layer in r.layers)
         writer.writerow((r.name, r.kind, r.description, show_shape(r.output), r.params, r.weights, r.biases,
-                         buffers, r.activations, r.macs, r.flops))
+                         buffers, r.activations, r.macs, r.flops) + (() if checks is None else (checks[i],)))
     t = report.totals
+    total_check = () if checks is None else ("; ".join(n for n in summary.expectation_notes(report)
+                                                       if " total " in n),)
     writer.writerow(("TOTAL", "", "activations include the input", "", t.params, t.weights, t.biases, t.buffers,
-                     t.activations, t.macs, t.flops))
+                     t.activations, t.macs, t.flops) + total_check)
     return out.getvalue()

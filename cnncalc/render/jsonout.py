@@ -51,11 +51,30 @@ def report_dict(report: Report, receptive_field: bool = False) -> dict[str, Any]
         "modules": [{"name": m.name, "type": m.kind, "input": list(m.input), "output": list(m.output)}
                     for m in report.modules],
     }
+    _add_expectations(report, data)
     if receptive_field:
         for row, r in zip(data["layers"], report.layers):
             row["receptive_field"] = rf_dict(r.receptive_field)
         data["receptive_field_warnings"] = list(report.misaligned)
     return data
+
+
+def _add_expectations(report: Report, data: dict[str, Any]) -> None:
+    """The spec's `expect:` checked: "expect" on the layers that have it, "expectations" for all (new fields only
+    when the spec has expectations, so the schema of other reports is unchanged)."""
+    from cnncalc.grade import expectations, has_expectations
+
+    if not has_expectations(report):
+        return
+    checks = [{"target": v.target, "quantity": v.quantity, "expected": v.answer, "right": v.right,
+               "computed": v.exact, "text": v.expected, "why": v.why} for v in expectations(report)]
+    by_layer: dict[str, list[dict[str, Any]]] = {}
+    for check in checks:
+        by_layer.setdefault(check["target"], []).append(check)
+    for row in data["layers"]:
+        if row["name"] in by_layer:
+            row["expect"] = by_layer[row["name"]]
+    data["expectations"] = {"right": sum(c["right"] for c in checks), "total": len(checks), "checks": checks}
 
 
 def render(report: Report, receptive_field: bool = False) -> str:

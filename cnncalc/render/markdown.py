@@ -18,6 +18,11 @@ def render(report: Report, depth: int | None = None, receptive_field: bool = Fal
              "|" + "|".join("---" if h in summary.HEADERS[:4] else "---:" for h in headers) + "|"]
     body = [summary.input_cells(report) + (summary.rf_cells(None) if receptive_field else ())]
     body += [summary.cells(r) + (summary.rf_cells(r) if receptive_field else ()) for r in rows]
+    checks = summary.expectation_cells(report, rows)
+    if checks is not None:  # the spec's `expect:`, checked
+        lines[2] = lines[2] + " expected |"
+        lines[3] = lines[3] + "---|"
+        body = [cells + (check,) for cells, check in zip(body, ["", *checks])]
     lines += ["| " + " | ".join(_escape(c) for c in cells) + " |" for cells in body]
     lines.append("")
     lines += [f"- **{label}:** {_escape(text)}" for label, text in summary.footer(report)]
@@ -28,4 +33,5 @@ def render(report: Report, depth: int | None = None, receptive_field: bool = Fal
     hint = summary.tiling_hint(report)
     if hint:
         lines.append(f"- **Hint:** {hint}")
+    lines += [f"- {_escape(note)}" for note in summary.expectation_notes(report)]
     return "\n".join(lines) + "\n"

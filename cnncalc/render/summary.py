@@ -117,3 +117,34 @@ def tiling_hint(report: Report) -> str | None:
         if warning.axis.endswith("width"):
             w = warning.suggested_input
     return None if (h, w) == report.input[1:] else f"an input of {h}x{w}x{c} would tile every layer exactly"
+
+
+def expectation_cells(report: Report, rows: list[Row]) -> list[str] | None:
+    """Per row, the spec's `expect:` checked — 'output 55x55x96 ✓, params 34K ✗ (34,944)'; None without any."""
+    from cnncalc.grade import expectations, has_expectations
+
+    if not has_expectations(report):
+        return None
+    by_target: dict[str, list[str]] = {}
+    for v in expectations(report):
+        text = f"{v.quantity} {v.answer} ✓" if v.right else f"{v.quantity} {v.answer} ✗ ({v.expected})"
+        by_target.setdefault(v.target, []).append(text)
+    return [", ".join(by_target.get(r.name, [])) for r in rows]
+
+
+def expectation_notes(report: Report) -> list[str]:
+    """The footer's verdict on `expect:`: how many hold, the expected totals, and every mismatch with its reason."""
+    from cnncalc.grade import expectations, has_expectations
+
+    if not has_expectations(report):
+        return []
+    verdicts = expectations(report)
+    right = sum(v.right for v in verdicts)
+    wrong = len(verdicts) - right
+    notes = [f"Expectations (expect:): {right} of {len(verdicts)} hold" + (f", {wrong} do not" if wrong else "")]
+    for v in verdicts:
+        if v.target == "total" or not v.right:
+            mark = "✓" if v.right else "✗"
+            why = f": {v.why}" if v.why and not v.right else ""
+            notes.append(f"{mark} {v.target} {v.quantity} {v.answer} (computed {v.expected}){why}")
+    return notes

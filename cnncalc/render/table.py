@@ -25,22 +25,32 @@ def render(report: Report, console: Console, depth: int | None = None, receptive
     for header in summary.HEADERS:
         table.add_column(header, justify="right" if header in ("params", "MACs") else "left",
                          overflow="fold")
+    checks = summary.expectation_cells(report, rows)
+    if checks is not None:  # the spec's `expect:`, checked
+        table.add_column("expected")
     if receptive_field:  # the receptive field replaces the share bars, to keep the table readable
         for header in summary.RF_HEADERS:
             table.add_column(header, justify="right")
         for cells, row in zip([summary.input_cells(report)] + [summary.cells(r) for r in rows], [None, *rows]):
-            table.add_row(*cells, *summary.rf_cells(row))
+            table.add_row(*cells, *(() if checks is None else (_check(checks, row, rows),)), *summary.rf_cells(row))
     else:
         table.add_column("memory share", no_wrap=True)
         table.add_column("params share", no_wrap=True)
         shares = [(numel(report.input), 0)] + [(r.activations, r.params) for r in rows]
-        for cells, (mem, par) in zip([summary.input_cells(report)] + [summary.cells(r) for r in rows], shares):
+        for i, (cells, (mem, par)) in enumerate(zip([summary.input_cells(report)] + [summary.cells(r) for r in rows],
+                                                    shares)):
+            if checks is not None:
+                cells = (*cells, ["", *checks][i])
             table.add_row(*cells, f"{bar(mem, t.activations, 6)} {percent(mem, t.activations)}".strip(),
                           f"{bar(par, t.params, 6)} {percent(par, t.params)}".strip() if par else "")
     console.print(table)
     for note in report.misaligned if receptive_field else ():
         console.print(f"[yellow]warning:[/yellow] {note}", highlight=False)
     _render_footer(report, rows, console)
+
+
+def _check(checks: list[str], row: grouping.Row | None, rows: list[grouping.Row]) -> str:
+    return "" if row is None else checks[rows.index(row)]
 
 
 def _render_plain(report: Report, rows: list[grouping.Row], console: Console) -> None:
@@ -65,3 +75,5 @@ def _render_footer(report: Report, rows: list[grouping.Row], console: Console) -
     hint = summary.tiling_hint(report)
     if hint:
         console.print(f"[green]hint:[/green] {hint}", highlight=False)
+    for note in summary.expectation_notes(report):
+        console.print(note, highlight=False, soft_wrap=True)

@@ -11,9 +11,13 @@ import operator
 from typing import Any
 
 from cnncalc.errors import SpecError
+from cnncalc.limits import MAX_EXPRESSION
+from cnncalc.spec.options import type_name
 
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.FloorDiv: operator.floordiv,
            ast.Mod: operator.mod}
+_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%", ast.Lt: "<", ast.LtE: "<=",
+           ast.Gt: ">", ast.GtE: ">="}
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
             ast.Gt: operator.gt, ast.GtE: operator.ge}
 
@@ -23,13 +27,31 @@ def is_expression(value: Any) -> bool:
 
 
 def evaluate(text: str, scope: dict[str, Any]) -> Any:
-    """Evaluate `$...` against the block's arguments and the spec's variables."""
+    """Evaluate `$...` against the block's arguments and the spec's variables.
+
+    Arithmetic and ordering take numbers only (so no string can be repeated a billion times), the text is at most
+    MAX_EXPRESSION characters (Python's parser recurses on nested operators), and every failure (a division by
+    zero, a float too large) is a SpecError.
+    """
     source = text[1:].strip()
+    if len(source) > MAX_EXPRESSION:
+        raise SpecError(f"the expression is {len(source):,} characters long; at most {MAX_EXPRESSION} are allowed")
     try:
         tree = ast.parse(source, mode="eval")
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         raise SpecError(f"cannot read the expression {text!r}") from None
-    return _eval(tree.body, scope, text)
+    try:
+        return _eval(tree.body, scope, text)
+    except ZeroDivisionError:
+        raise SpecError(f"{text!r} divides by zero") from None
+    except OverflowError:
+        raise SpecError(f"{text!r} gives a number too large for a fraction") from None
+
+
+def _number(value: Any, text: str, op: str) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SpecError(f"{text!r}: {op} needs numbers, got {type_name(value)}")
+    return value
 
 
 def _eval(node: ast.AST, scope: dict[str, Any], text: str) -> Any:
@@ -43,19 +65,27 @@ def _eval(node: ast.AST, scope: dict[str, Any], text: str) -> Any:
             raise SpecError(f"{text!r} uses {node.id!r}, which is not an argument or variable here (known: {known})")
         return scope[node.id]
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        return _BINARY[type(node.op)](_eval(node.left, scope, text), _eval(node.right, scope, text))
+        op = _SYMBOL[type(node.op)]
+        left = _number(_eval(node.left, scope, text), text, op)
+        right = _number(_eval(node.right, scope, text), text, op)
+        return _BINARY[type(node.op)](left, right)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-        left, right = _eval(node.left, scope, text), _eval(node.right, scope, text)
+        left = _number(_eval(node.left, scope, text), text, "/")
+        right = _number(_eval(node.right, scope, text), text, "/")
         return left // right if isinstance(left, int) and isinstance(right, int) and left % right == 0 else left / right
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return -_eval(node.operand, scope, text)
+        return -_number(_eval(node.operand, scope, text), text, "-")
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         return not _eval(node.operand, scope, text)
     if isinstance(node, ast.BoolOp):
         values = [_eval(v, scope, text) for v in node.values]
         return all(values) if isinstance(node.op, ast.And) else any(values)
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
-        return _COMPARE[type(node.ops[0])](_eval(node.left, scope, text), _eval(node.comparators[0], scope, text))
+        left, right = _eval(node.left, scope, text), _eval(node.comparators[0], scope, text)
+        if not isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+            op = _SYMBOL[type(node.ops[0])]
+            left, right = _number(left, text, op), _number(right, text, op)
+        return _COMPARE[type(node.ops[0])](left, right)
     if isinstance(node, ast.IfExp):
         return _eval(node.body if _eval(node.test, scope, text) else node.orelse, scope, text)
     raise SpecError(f"{text!r}: only names, numbers, arithmetic, comparisons and 'x if c else y' are allowed")

@@ -17,3 +17,4 @@ class Spec:
     variant: str = ""
     variants: tuple[str, ...] = ()
     paper: tuple[tuple[str, str], ...] = ()
+    expect: tuple[tuple[str, str], ...] = ()  # expected totals (an answer key): summarize checks them

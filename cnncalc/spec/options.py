@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Any
 
 from cnncalc.errors import SpecError
+from cnncalc.limits import MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.spec.source import line_of
 
 _REQUIRED = object()
@@ -23,9 +25,11 @@ def type_name(value: Any) -> str:
     if isinstance(value, float):
         return f"a number with a fraction ({value!r})"
     if isinstance(value, int):
+        if abs(value) > 10**60:  # never print a number of thousands of digits (Python refuses past 4,300)
+            return f"a number of about 10^{int(abs(value).bit_length() * math.log10(2))}"
         return f"{value}"
     if isinstance(value, str):
-        return f"the text {value!r}"
+        return f"the text {value!r}" if len(value) <= 60 else f"the text {value[:60]!r}... ({len(value):,} characters)"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -70,13 +74,7 @@ class Options:
 
     def count(self, key: str, default: Any = _REQUIRED, *, minimum: int = 1) -> int:
         """A whole number ≥ minimum (sizes, strides, filters: positive; paddings: ≥ 0)."""
-        value = self.take(key, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(key, f"must be a whole number, got {type_name(value)}")
-        if value < minimum:
-            what = "positive" if minimum == 1 else f"at least {minimum}"
-            raise self.error(key, f"must be {what}, got {value}")
-        return value
+        return self._int(key, self.take(key, default), minimum)
 
     def pair(self, key: str, default: Any = _REQUIRED, *, minimum: int = 1) -> tuple[int, int]:
         """An int for both axes or [height, width]."""
@@ -93,7 +91,9 @@ class Options:
             raise self.error(key, f"must be a whole number, got {type_name(value)}")
         if value < minimum:
             what = "positive" if minimum == 1 else f"at least {minimum}"
-            raise self.error(key, f"must be {what}, got {value}")
+            raise self.error(key, f"must be {what}, got {type_name(value)}")
+        if value > MAX_SIZE:
+            raise self.error(key, f"must be at most {MAX_SIZE_TEXT}, got {type_name(value)}")
         return value
 
     def padding(self, key: str, default: Any = 0) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -121,6 +121,10 @@ class Options:
         value = self.take(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.error(key, f"must be a number, got {type_name(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.error(key, f"must be a finite number, got {value}")
+        if isinstance(value, int) and abs(value) > 10**300:  # beyond a float's range
+            raise self.error(key, f"must be between -10^300 and 10^300, got {type_name(value)}")
         if low is not None and value < low:
             raise self.error(key, f"must be at least {low}, got {value}")
         if high is not None and (value >= high if high_open else value > high):

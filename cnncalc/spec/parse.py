@@ -14,18 +14,19 @@ from typing import Any
 
 from cnncalc.errors import SpecError
 from cnncalc.layers import LAYER_TYPES, Layer, Shape
+from cnncalc.limits import MAX_EXPANSION, MAX_NESTING, MAX_REPEAT, MAX_ROWS, MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.layers.graph import Concat, Container, Dense, Repeat, Residual, Sequence
 from cnncalc.spec import expr, shorthand
 from cnncalc.spec.model import Spec
 from cnncalc.spec.options import Options, suggest, type_name
 from cnncalc.spec.source import YList, YMap, line_of, parse_yaml, read_spec_file
 
-TOP_LEVEL_KEYS = ("name", "description", "input", "layers", "blocks", "variables", "variants", "paper")
-ITEM_KEYS = ("name", "repeat", "first", "paper")
+TOP_LEVEL_KEYS = ("name", "description", "input", "layers", "blocks", "variables", "variants", "paper", "expect")
+ITEM_KEYS = ("name", "repeat", "first", "paper", "expect")
 CONTAINERS = ("layers", "concat", "residual", "dense")
 PAPER_KEYS = ("params", "ops", "macs")
-MAX_REPEAT = 10**6  # a repeat is analysed layer by layer: refuse counts that could not finish in seconds
 _DIMS = re.compile(r"\s*(\d+)\s*[x×*]\s*(\d+)\s*(?:[x×*]\s*(\d+)\s*)?", re.IGNORECASE)
+_NUMBER = re.compile(r"\s*(\d+)\s*")
 
 
 def load_spec(path: str | Path, *, variant: str | None = None) -> Spec:
@@ -72,9 +73,12 @@ def build_spec(data: Any, *, file: str | None, default_name: str, variant: str |
     parser = Parser(_mapping(data, "blocks"), dict(variables))
     shape = parse_input(data["input"], line=line_of(data, "input"), field="input")
     layers = parser.items(data["layers"], line=line_of(data, "layers"), path="layers", scope=dict(variables))
+    check_rows(layers)
     return Spec(name=f"{name} [{variant}]" if variant else name, input=shape, layers=layers, file=file,
                 description=str(data.get("description", "")), variant=variant or "", variants=tuple(variants),
-                paper=parse_paper(data["paper"], line_of(data, "paper"), "paper") if "paper" in data else ())
+                paper=parse_paper(data["paper"], line_of(data, "paper"), "paper") if "paper" in data else (),
+                expect=parse_expect(data["expect"], line_of(data, "expect"), "expect", totals=True)
+                if "expect" in data else ())
 
 
 def _mapping(data: Any, key: str, *, field: str | None = None) -> dict[str, Any]:
@@ -95,9 +99,13 @@ def parse_input(value: Any, *, line: int | None, field: str, channels: int | Non
         for v in values:
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise bad(f"sizes must be positive whole numbers, got {type_name(v)}")
+            if v > MAX_SIZE:
+                raise bad(f"sizes must be at most {MAX_SIZE_TEXT}, got {type_name(v)}")
         return tuple(values)
 
     if isinstance(value, str):
+        if any(len(digits) > 30 for digits in re.findall(r"\d+", value)):  # int() refuses past 4,300 digits
+            raise bad(f"sizes must be at most {MAX_SIZE_TEXT}")
         if m := _DIMS.fullmatch(value):
             h, w, c = int(m[1]), int(m[2]), m[3]
             if c is None:
@@ -105,8 +113,8 @@ def parse_input(value: Any, *, line: int | None, field: str, channels: int | Non
                     raise bad(f"{value!r} gives no channels: write HxWxC, e.g. {h}x{w}x3")
                 c = channels
             return positive(int(c), h, w)
-        if value.strip().isdigit() and channels is not None:
-            n = int(value)
+        if (m := _NUMBER.fullmatch(value)) and channels is not None:
+            n = int(m[1])
             return positive(channels, n, n)
         raise bad(f"cannot read {value!r}: write HxWxC (e.g. 224x224x3), [C, H, W] or "
                   "{channels: 3, height: 224, width: 224}")
@@ -126,6 +134,13 @@ def parse_input(value: Any, *, line: int | None, field: str, channels: int | Non
     if isinstance(value, int) and not isinstance(value, bool):
         return positive(value)
     raise bad(f"cannot read an input size from {type_name(value)}")
+
+
+def parse_expect(value: Any, line: int | None, field: str, *, totals: bool = False) -> tuple[tuple[str, str], ...]:
+    """Expected answers (`expect: {output: 55x55x96, params: 35K}`), read as `cnncalc grade` reads answers."""
+    from cnncalc.grade import parse_expect as read
+
+    return read(value, line, field, totals=totals)
 
 
 def parse_paper(value: Any, line: int | None, field: str) -> tuple[tuple[str, str], ...]:
@@ -153,6 +168,8 @@ class Parser:
         self.blocks = blocks
         self.variables = variables
         self.stack: list[str] = []
+        self.depth = 0  # items inside items: the parser and the analysis recurse once per level
+        self.built = 0  # layers built so far: blocks inside blocks expand exponentially
         for name in blocks:
             if name in LAYER_TYPES or name in CONTAINERS or name in ITEM_KEYS:
                 raise SpecError(f"a block may not be named like the built-in {name!r}", line=line_of(blocks, name),
@@ -178,6 +195,15 @@ class Parser:
         return tuple(layers)
 
     def item(self, raw: Any, *, line: int | None, path: str, scope: dict[str, Any]) -> Layer:
+        if self.depth >= MAX_NESTING:
+            raise SpecError(f"containers and blocks are nested more than {MAX_NESTING} deep", line=line, field=path)
+        self.depth += 1
+        try:
+            return self._item(raw, line=line, path=path, scope=scope)
+        finally:
+            self.depth -= 1
+
+    def _item(self, raw: Any, *, line: int | None, path: str, scope: dict[str, Any]) -> Layer:
         if isinstance(raw, str):
             expanded = shorthand.expand(raw)
             if expanded:
@@ -198,8 +224,7 @@ class Parser:
         name = self.name_of(raw, value, line, path)
         if isinstance(value, dict) and "name" in value and kind in LAYER_TYPES:
             value = YMap({k: v for k, v in value.items() if k != "name"}, template=value)
-        count = raw.get("repeat", 1)
-        count = expr.evaluate(count, scope) if expr.is_expression(count) else count
+        count = substitute(raw.get("repeat", 1), scope, line_of(raw, "repeat"), f"{path}.repeat")
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_REPEAT:
             raise SpecError(f"must be a whole number from 1 to {MAX_REPEAT:,}, got {type_name(count)}",
                             line=line_of(raw, "repeat"), field=f"{path}.repeat")
@@ -218,6 +243,8 @@ class Parser:
             raise SpecError("'first' needs 'repeat'", line=line_of(raw, "first"), field=f"{path}.first")
         if "paper" in raw:
             node = replace(node, paper=parse_paper(raw["paper"], line_of(raw, "paper"), f"{path}.paper"))
+        if "expect" in raw:  # an answer key kept in the spec: summarize checks it (grade.py reads the answers)
+            node = replace(node, expect=parse_expect(raw["expect"], line_of(raw, "expect"), f"{path}.expect"))
         return replace(node, name=name or "", line=line, path=path)
 
     def check_kind(self, kind: str, line: int | None, path: str) -> None:
@@ -241,6 +268,10 @@ class Parser:
 
     def node(self, kind: str, value: Any, *, line: int | None, path: str, scope: dict[str, Any],
              override: tuple[Any, int | None, str] | None = None) -> Layer:
+        self.built += 1
+        if self.built > MAX_EXPANSION:
+            raise SpecError(f"the spec builds more than {MAX_EXPANSION:,} layers and containers, each use of a block "
+                            "counted anew; refused (write long runs with 'repeat')", line=line, field=path)
         if kind in self.blocks:
             return self.block(kind, value, line=line, path=path, scope=scope, override=override)
         if kind in CONTAINERS:
@@ -336,7 +367,7 @@ class Parser:
                 if key not in args:
                     raise SpecError(f"block {kind!r} has no argument {key!r}{suggest(key, args)}",
                                     line=line_of(extra, key), field=f"{opath}.{key}")
-                args[key] = expr.evaluate(v, scope) if expr.is_expression(v) else v
+                args[key] = substitute(v, scope, line_of(extra, key), f"{opath}.{key}")
         body_keys = [k for k in definition if k != "args"]
         if len(body_keys) != 1:
             raise SpecError(f"block {kind!r} needs exactly one body (e.g. 'layers', 'concat', 'residual'), got "
@@ -380,13 +411,43 @@ class Parser:
         args = {}
         for name in names:
             if name in given:
-                v = given[name]
-                args[name] = expr.evaluate(v, scope) if expr.is_expression(v) else v
+                where = line_of(value, name) if isinstance(value, dict) else line
+                args[name] = substitute(given[name], scope, where, f"{path}.{name}")
             elif declared[name] is not None:
                 args[name] = declared[name]
             else:
                 raise SpecError(f"block {kind!r} needs argument {name!r}", line=line, field=path)
         return args
+
+
+def rows(node: Layer) -> int:
+    """How many rows (layers and joins) the analysis will produce for `node`, counted without expanding repeats."""
+    if isinstance(node, Sequence):
+        return sum(rows(item) for item in node.items)
+    if isinstance(node, Repeat):
+        return rows(node.first) + (node.count - 1) * rows(node.rest)
+    if isinstance(node, Concat):
+        return sum(rows(branch) for branch in node.branches) + 1
+    if isinstance(node, Residual):
+        shortcut = rows(node.shortcut) if node.shortcut else 2 if node.auto else 0  # auto: a conv and a batch norm
+        return rows(node.body) + shortcut + 1 + (rows(node.after) if node.after else 0)
+    if isinstance(node, Dense):
+        return node.count * (rows(node.body) + 1)
+    return 1
+
+
+def check_rows(layers: tuple[Layer, ...]) -> None:
+    """Refuse a network with more than MAX_ROWS rows before analysing any: nested repeats multiply."""
+    total = 0
+    for layer in layers:
+        n = rows(layer)
+        total += n
+        if n > MAX_ROWS:
+            raise SpecError(f"expands to {n:,} layers and joins; at most {MAX_ROWS:,} can be analysed",
+                            line=layer.line, field=layer.path)
+        if total > MAX_ROWS:
+            raise SpecError(f"the network reaches {total:,} layers and joins here; at most {MAX_ROWS:,} can be "
+                            "analysed", line=layer.line, field=layer.path)
 
 
 def substitute(value: Any, scope: dict[str, Any], line: int | None, path: str, keep: tuple[str, ...] = ()) -> Any:
@@ -395,8 +456,8 @@ def substitute(value: Any, scope: dict[str, Any], line: int | None, path: str, k
         if expr.is_expression(value):
             return expr.evaluate(value, scope)
         if isinstance(value, dict):
-            return YMap({k: v if k in keep else substitute(v, scope, line, path) for k, v in value.items()},
-                        template=value)
+            return YMap({k: v if k in keep else substitute(v, scope, line_of(value, k) or line, f"{path}.{k}")
+                         for k, v in value.items()}, template=value)
         if isinstance(value, list):
             return YList([substitute(v, scope, line, path) for v in value], template=value)
     except SpecError as exc:

@@ -13,10 +13,7 @@ from typing import Any
 import yaml
 
 from cnncalc.errors import SpecError
-
-MAX_NODES = 200_000  # a spec with more YAML nodes than this is not hand-written; refuse it (alias bombs)
-MAX_DEPTH = 64
-MAX_BYTES = 10_000_000
+from cnncalc.limits import MAX_BYTES, MAX_DEPTH, MAX_NODES
 
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
@@ -91,8 +88,10 @@ def parse_yaml(text: str) -> Any:
     """Parse one YAML document into YMap/YList/scalars."""
     if not text.strip():
         raise SpecError("the file is empty")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster
     try:
-        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 10x faster
+        _check_events(text, loader)
+        node = yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -102,6 +101,25 @@ def parse_yaml(text: str) -> Any:
     if node is None:
         raise SpecError("the file holds no YAML document")
     return _Builder().build(node, 0)
+
+
+def _check_events(text: str, loader: type) -> None:
+    """Refuse deep nesting and too many nodes before composing: libyaml's composer recurses in C, so a document of
+    50,000 opening brackets (100 KB) would overflow the C stack and kill the interpreter, and composing a 10 MB file
+    of tiny items takes seconds. Events come from a loop, not recursion, at about a microsecond each."""
+    depth = nodes = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+            continue
+        if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise SpecError(f"more than {MAX_NODES:,} YAML nodes; refused", line=event.start_mark.line + 1)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise SpecError(f"nested deeper than {MAX_DEPTH} levels; refused", line=event.start_mark.line + 1)
 
 
 class _Builder:
@@ -119,10 +137,14 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _SCALAR_TAGS:
                 raise SpecError(f"YAML tag {node.tag!r} is not allowed in a spec", line=line)
+            if node.tag == "tag:yaml.org,2002:int" and len(node.value) > 1000:
+                # Python refuses to convert more than 4,300 digits (a quadratic-time guard); no size needs 1,000
+                raise SpecError(f"a number written with {len(node.value):,} digits is too large for any field (sizes "
+                                "are at most 2^64)", line=line)
             try:
                 return self.constructor.construct_object(node)
-            except (yaml.YAMLError, ValueError) as exc:
-                raise SpecError(f"cannot read scalar {node.value!r}: {exc}", line=line) from None
+            except (yaml.YAMLError, ValueError, OverflowError) as exc:
+                raise SpecError(f"cannot read scalar {_short(node.value)!r}: {exc}", line=line) from None
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
                 raise SpecError(f"YAML tag {node.tag!r} is not allowed in a spec", line=line)
@@ -139,10 +161,17 @@ class _Builder:
             for key_node, value_node in node.value:
                 key = self.build(key_node, depth + 1)
                 if not isinstance(key, str):
-                    raise SpecError(f"keys must be names, got {key!r}", line=key_node.start_mark.line + 1)
+                    why = " (YAML reads yes/no/on/off as booleans: quote it)" if isinstance(key, bool) else ""
+                    raise SpecError(f"keys must be names, got {_short(repr(key))}{why}",
+                                    line=key_node.start_mark.line + 1)
                 if key in mapping:
-                    raise SpecError(f"duplicate key {key!r}", line=key_node.start_mark.line + 1)
+                    raise SpecError(f"duplicate key {_short(key)!r}", line=key_node.start_mark.line + 1)
                 mapping[key] = self.build(value_node, depth + 1)
                 mapping.lines[key] = key_node.start_mark.line + 1
             return mapping
         raise SpecError("unsupported YAML node", line=line)  # pragma: no cover - PyYAML has only three
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """A value quoted in a message: long enough to recognise, never the whole of a huge one."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"

@@ -1,0 +1,286 @@
+"""Symbolic sizes: the whole network as formulas in the input size, and every input size that fits.
+
+The same layer classes compute everything (their arithmetic works on sympy expressions as on ints); this module
+turns the resulting nested floors into one exact floor per size, solves the tiling conditions as congruences
+and finds the smallest valid input. sympy is imported only when a spec or an option has a symbol in it.
+
+Exactness: floor((floor(x/a) + c)/b) = floor((x + a·c)/(a·b)) for integer x and c and positive integers a, b,
+so every size of a chain of windows is floor((X + c)/J) + d. When every layer before it tiles exactly the floor
+is a plain division, so layer ℓ tiles exactly iff X + c + J·(d + P − K) ≡ 0 (mod J·s) — a congruence on the
+input size X; all of them together are one congruence (or none), found by the Chinese remainder theorem.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+from sympy.ntheory.modular import solve_congruence
+from sympy.printing.str import StrPrinter
+
+from cnncalc.analysis import Flow, Walker
+from cnncalc.errors import SpecError
+from cnncalc.layers.base import known
+from cnncalc.receptive import ReceptiveField
+from cnncalc.results import LayerResult
+from cnncalc.spec.model import Spec
+
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def symbol(name: str) -> sp.Symbol:
+    return sp.Symbol(name, integer=True, positive=True)
+
+
+def is_symbolic(value: Any) -> bool:
+    return isinstance(value, sp.Basic) and bool(value.free_symbols)
+
+
+# --- simplification and printing ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Affine:
+    """size = floor((sign·X + c)/J) + d, the form every size of a chain of windows takes."""
+
+    symbol: sp.Symbol
+    sign: int
+    c: int
+    j: int
+    d: int
+
+    def expr(self) -> Any:
+        inner = self.sign * self.symbol + self.c
+        return (inner if self.j == 1 else sp.floor(inner / self.j)) + self.d
+
+
+def canon(e: Any) -> Affine | None:
+    """The Affine form of an expression built from one symbol, integers, +, −, and floor(·/integer); None if
+    it is not of that kind. Uses floor((floor(y/a) + c)/b) = floor((y + a·c)/(a·b)) and, for negation,
+    −floor(y/a) = floor((−y + a − 1)/a), both exact for integers y and c."""
+    if isinstance(e, sp.Symbol):
+        return Affine(e, 1, 0, 1, 0)
+    if isinstance(e, sp.Add):
+        const = sum((t for t in e.args if t.is_Integer), sp.Integer(0))
+        rest = [t for t in e.args if not t.is_Integer]
+        if len(rest) != 1:
+            return None
+        a = canon(rest[0])
+        return None if a is None else Affine(a.symbol, a.sign, a.c, a.j, a.d + int(const))
+    if isinstance(e, sp.Mul) and len(e.args) == 2 and e.args[0] == -1:
+        a = canon(e.args[1])
+        if a is None:
+            return None
+        return Affine(a.symbol, -a.sign, -a.c + a.j - 1, a.j, -a.d)
+    if isinstance(e, (sp.floor, sp.ceiling)):
+        num, den = sp.fraction(sp.together(e.args[0]))
+        if not (den.is_Integer and den > 0):
+            return None
+        den = int(den)
+        if isinstance(e, sp.ceiling):
+            num = num + den - 1  # ceiling(y/s) = floor((y + s − 1)/s)
+        a = canon(sp.expand(num))
+        if a is None:
+            return None
+        return Affine(a.symbol, a.sign, a.c + a.j * a.d, a.j * den, 0)
+    return None
+
+
+def fold(expr: Any) -> Any:
+    """Each size as one floor: canon() on the whole expression, or on every floor in a product of sizes."""
+    if not isinstance(expr, sp.Basic) or not expr.free_symbols:
+        return expr
+    whole = canon(expr)
+    if whole is not None:
+        return whole.expr()
+
+    def one(f: Any) -> Any:
+        a = canon(f)
+        return f if a is None else a.expr()
+
+    return expr.replace(lambda e: isinstance(e, (sp.floor, sp.ceiling)), one)
+
+
+def fold_shape(shape: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(fold(d) for d in shape)
+
+
+def equal(a: Any, b: Any) -> bool:
+    """Two sizes are the same for every input: equal once folded, or a difference that simplifies to zero."""
+    a, b = fold(a), fold(b)
+    return bool(a == b) or sp.simplify(a - b) == 0
+
+
+class HumanPrinter(StrPrinter):
+    """floor((H − 11)/4) + 1, as a person writes it."""
+
+    def _print_floor(self, expr: sp.floor) -> str:
+        num, den = sp.fraction(sp.together(expr.args[0]))
+        return f"floor(({self._print(num)})/{self._print(den)})" if den != 1 else self._print(num)
+
+
+class PythonPrinter(StrPrinter):
+    """((H - 11)//4) + 1: exact integer arithmetic that can be pasted into Python."""
+
+    def _print_floor(self, expr: sp.floor) -> str:
+        num, den = sp.fraction(sp.together(expr.args[0]))
+        return f"(({self._print(num)})//{self._print(den)})" if den != 1 else f"({self._print(num)})"
+
+
+def human(expr: Any) -> str:
+    if not isinstance(expr, sp.Basic):
+        return f"{expr:,}" if isinstance(expr, int) else str(expr)
+    return HumanPrinter().doprint(expr).replace("**", "^").replace("*", "·").replace(" - ", " − ")
+
+
+def python(expr: Any) -> str:
+    return PythonPrinter().doprint(expr) if isinstance(expr, sp.Basic) else str(expr)
+
+
+def evaluate(text: str, values: dict[str, int]) -> int:
+    """Evaluate a python() string exactly, with integers only (the identity tests and users' checks)."""
+    return int(eval(compile(text, "<cnncalc expression>", "eval"), {"__builtins__": {}}, dict(values)))  # noqa: S307
+
+
+# --- affine sizes and congruences ----------------------------------------------------------------------------------
+
+def affine(expr: Any) -> Affine | None:
+    """The Affine form of a size that grows with its one symbol, or None."""
+    if not isinstance(expr, sp.Basic) or len(expr.free_symbols) != 1:
+        return None
+    a = canon(expr)
+    return a if a is not None and a.sign == 1 else None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Layer `layer` tiles its input exactly iff X ≡ residue (mod modulus); None when not solvable here."""
+
+    layer: str
+    axis: str
+    symbol: str
+    text: str  # the condition as written for the layer: (n + P − K) ≡ 0 (mod s)
+    residue: int | None
+    modulus: int | None
+
+
+@dataclass(frozen=True)
+class Solution:
+    symbol: str
+    residue: int | None  # every layer tiles iff X ≡ residue (mod modulus); None: no size tiles them all
+    modulus: int | None
+    smallest_valid: int | None  # the smallest X for which every output is at least 1
+    unsolved: tuple[str, ...]  # layers whose size is not of the form floor((X + c)/J) + d
+
+    def sizes(self, near: int, count: int = 3) -> list[int]:
+        """Tiling sizes around `near`, at least the smallest valid size."""
+        if self.residue is None or self.modulus is None:
+            return []
+        low = max(self.smallest_valid or 1, 1)
+        base = near - (near - self.residue) % self.modulus
+        candidates = [base + k * self.modulus for k in range(-count, count + 1)]
+        valid = sorted(v for v in candidates if v >= low)
+        return sorted(valid, key=lambda v: (abs(v - near), v))[:count] if valid else []
+
+
+def condition(layer: str, axis: str, n: Any, k_eff: int, s: int, pad_total: int) -> Condition:
+    text = f"({human(n)} + {pad_total} − {k_eff}) ≡ 0 (mod {s})"
+    a = affine(n)
+    if a is None:
+        return Condition(layer, axis, "", text, None, None)
+    modulus = a.j * s
+    residue = -(a.c + a.j * (a.d + pad_total - k_eff)) % modulus
+    return Condition(layer, axis, str(a.symbol), text, residue, modulus)
+
+
+def solve(symbol_name: str, conditions: list[Condition], sizes: list[Any]) -> Solution:
+    mine = [c for c in conditions if c.symbol == symbol_name]
+    unsolved = tuple(c.layer for c in conditions if c.residue is None)
+    residue, modulus = 0, 1
+    if mine:
+        found = solve_congruence(*[(c.residue, c.modulus) for c in mine])
+        residue, modulus = (int(found[0]), int(found[1])) if found else (None, None)
+    bounds = []
+    for size in sizes:
+        if symbol_name not in {str(x) for x in size.free_symbols}:
+            continue
+        a = affine(size)
+        if a is None:
+            unsolved += (human(size),)
+            continue
+        bounds.append(a.j * (1 - a.d) - a.c)  # floor((X + c)/J) + d ≥ 1 ⇔ X ≥ J(1 − d) − c
+    smallest = None if any(u for u in unsolved) else max([1, *bounds])
+    return Solution(symbol_name, residue, modulus, smallest, unsolved)
+
+
+# --- the symbolic analysis -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SymbolicReport:
+    model: str
+    input: tuple[Any, ...]
+    layers: tuple[LayerResult, ...]
+    conditions: tuple[Condition, ...]
+    solutions: tuple[Solution, ...]
+
+    def first_failure(self, values: dict[str, int]) -> Condition | None:
+        """The first layer that does not tile when the symbols take these values."""
+        for c in self.conditions:
+            if c.residue is not None and c.symbol in values and (values[c.symbol] - c.residue) % c.modulus:
+                return c
+        return None
+
+
+def analyze_symbolic(spec: Spec, input_shape: tuple[Any, ...]) -> SymbolicReport:
+    """Every per-layer quantity as an expression in the input's symbols (fold()ed), with the tiling conditions."""
+    if len(input_shape) != 3 or not known(input_shape[0]):
+        raise SpecError("a symbolic input is HxWxC with a number of channels, e.g. HxWx3", field="input")
+    walker = Walker(spec.file, simplify=fold_shape)
+    flow = Flow(tuple(input_shape), ReceptiveField(), 0)
+    for layer in spec.layers:
+        flow = walker.walk(layer, flow, layer.name)
+    rows = tuple(_folded(r) for r in walker.results)
+    conditions = []
+    for name, _line, u in walker.untiled:
+        if not known(u.n):
+            k_eff = u.kernel + (u.kernel - 1) * (u.dilation - 1)
+            for axis in ("height", "width") if u.axis == "height and width" else (u.axis,):
+                conditions.append(condition(name, axis, u.n, k_eff, u.stride, u.pad_total))
+    names = sorted({str(s) for d in input_shape[1:] if is_symbolic(d) for s in d.free_symbols})
+    sizes = [d for r in rows for d in r.output if is_symbolic(d)]
+    solutions = tuple(solve(n, conditions, sizes) for n in names)
+    return SymbolicReport(spec.name, tuple(input_shape), rows, tuple(conditions), solutions)
+
+
+def _folded(r: LayerResult) -> LayerResult:
+    from dataclasses import replace
+
+    return replace(r, input=tuple(fold(d) for d in r.input), output=tuple(fold(d) for d in r.output),
+                   weights=fold(r.weights), biases=fold(r.biases), activations=fold(r.activations),
+                   macs=fold(r.macs), flops=fold(r.flops))
+
+
+def parse_symbolic_input(text: str, channels: int | None = None) -> tuple[Any, ...] | None:
+    """'HxWx3', 'HxW' (keeping `channels`), 'N' → a shape with symbols; None when the text has no symbol."""
+    parts = [p.strip() for p in re.split(r"[x×]", text.strip())]
+    if not any(NAME.fullmatch(p) for p in parts):
+        return None
+    if len(parts) == 1:
+        parts = [parts[0], parts[0]]
+    if len(parts) == 2:
+        if channels is None:
+            raise SpecError(f"{text!r} gives no channels: write HxWxC, e.g. {parts[0]}x{parts[1]}x3", field="input")
+        parts.append(str(channels))
+    if len(parts) != 3 or not parts[2].isdigit() or int(parts[2]) < 1:
+        raise SpecError(f"cannot read {text!r}: a symbolic input is HxWxC with a number of channels, e.g. HxWx3",
+                        field="input")
+    dims = []
+    for p in parts[:2]:
+        if NAME.fullmatch(p):
+            dims.append(symbol(p))
+        elif p.isdigit() and int(p) > 0:
+            dims.append(int(p))
+        else:
+            raise SpecError(f"cannot read {p!r} in {text!r}: a size is a positive number or a name", field="input")
+    return (int(parts[2]), *dims)

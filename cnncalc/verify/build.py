@@ -1,0 +1,274 @@
+"""Spec → torch.nn.Module, one builder per layer class in an explicit registry.
+
+Each module is built from the shape *torch* feeds it, not from the calculator's shapes: every module is
+constructed on the meta device and a meta tensor is run through it to learn its output, which becomes the next
+module's input. A wrong formula in the calculator therefore cannot leak into the network that checks it.
+
+Modules are named after the spec's layers, so that a report row `conv2` (or, inside a container,
+`conv2_x.0.conv1`) is `net.get_submodule(row.name)`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import torch
+from torch import nn
+
+from cnncalc.errors import CnnCalcError
+from cnncalc.layers.base import Layer, Shape
+from cnncalc.layers.conv import Conv, ConvTranspose, LocallyConnected
+from cnncalc.layers.dense import Flatten, Linear
+from cnncalc.layers.elementwise import LRN, Activation, BatchNorm, Dropout, Maxout, Softmax, ZeroPad
+from cnncalc.layers.pool import AdaptiveAvgPool, GlobalAvgPool, Pool
+from cnncalc.verify.errors import NotBuildable, TorchRefused
+from cnncalc.verify.modules import Chain, LocallyConnected2d
+from cnncalc.verify.modules import Maxout as MaxoutModule
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where a module is being built: its dotted path (the report row's name) and the per-sample input shape
+    torch produces there."""
+
+    path: str
+    shape: Shape
+
+    def child(self, name: str) -> str:
+        return f"{self.path}.{name}"
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a container's builder returns: its module and the output shape torch gave its last child (or its
+    join), so that a container is not run again just to learn what its children already told."""
+
+    module: nn.Module
+    output: Shape
+
+
+Builder = Callable[[Any, Site], "nn.Module | Built"]
+BUILDERS: dict[type[Layer], Builder] = {}
+B = TypeVar("B", bound=Builder)
+
+
+def builds(*classes: type[Layer]) -> Callable[[B], B]:
+    """Register the builder of these exact layer classes; registering a class twice is a bug."""
+
+    def add(fn: B) -> B:
+        for cls in classes:
+            if cls in BUILDERS:
+                raise RuntimeError(f"a torch builder for {cls.__name__} is registered twice")
+            BUILDERS[cls] = fn
+        return fn
+
+    return add
+
+
+def build_network(layers: tuple[Layer, ...], input_shape: Shape) -> Chain:
+    """The whole spec as a chain of named modules, on the meta device (materialise with to_empty)."""
+    with torch.device("meta"):
+        net, _ = build_chain(layers, input_shape, prefix="")
+    return net
+
+
+def build(node: Layer, shape: Shape, path: str) -> tuple[nn.Module, Shape]:
+    """One layer or container → its module and the output shape torch gives it."""
+    builder = BUILDERS.get(type(node))  # the exact class: a subclass may mean something else
+    if builder is None:
+        raise NotBuildable(f"{path}: cnncalc verify has no torch builder for {type(node).__name__} "
+                           f"({node.kind}); add one to cnncalc/verify/build.py")
+    try:
+        made = builder(node, Site(path, shape))
+    except CnnCalcError:
+        raise  # already located: a container passes on what its child's build said
+    except (RuntimeError, ValueError) as exc:  # torch's own argument checks
+        raise TorchRefused(path, _first_line(exc)) from None
+    if isinstance(made, Built):
+        return made.module, made.output
+    return made, probe(made, shape, path)
+
+
+def build_chain(items: tuple[Layer, ...], shape: Shape, prefix: str) -> tuple[Chain, Shape]:
+    """Items in order, each under its own name (`prefix.name`, or `name` at the top)."""
+    chain = Chain()
+    for item in items:
+        module, shape = build(item, shape, f"{prefix}.{item.name}" if prefix else item.name)
+        attach(chain, item.name, module, prefix)
+        chain.order.append(item.name)
+    return chain, shape
+
+
+def attach(parent: nn.Module, name: str, module: nn.Module, where: str) -> None:
+    """add_module, refusing what it would silently overwrite and names torch cannot take ('a.b', 'forward')."""
+    if name in parent._modules:
+        raise NotBuildable(f"{where or 'the network'}: two modules would be named {name!r}")
+    try:
+        parent.add_module(name, module)
+    except (KeyError, TypeError) as exc:
+        raise NotBuildable(f"{where + '.' if where else ''}{name}: not usable as a torch module name "
+                           f"({_first_line(exc)})") from None
+
+
+def probe(module: nn.Module, shape: Shape | list[Shape], path: str) -> Shape:
+    """Run one-sample meta tensors through the module: torch's own output shape, no memory, no arithmetic.
+    A list of shapes is passed as one list of tensors (a concatenation's input)."""
+    module.eval()  # batch norm refuses a single sample in training mode
+
+    def meta(s: Shape) -> torch.Tensor:
+        return torch.empty((1, *s), device="meta")
+
+    try:
+        with torch.no_grad():
+            if isinstance(shape, list):
+                out = module([meta(s) for s in shape])
+            else:
+                out = module(meta(shape))
+    except (RuntimeError, ValueError, IndexError) as exc:
+        raise TorchRefused(path, _first_line(exc)) from None
+    return tuple(int(d) for d in out.shape[1:])
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _hw_pad(pad: tuple[tuple[int, int], tuple[int, int]]) -> tuple[int, int, int, int]:
+    """((top, bottom), (left, right)) → ZeroPad2d's (left, right, top, bottom)."""
+    (top, bottom), (left, right) = pad
+    return left, right, top, bottom
+
+
+# --- layers ------------------------------------------------------------------------------------------------
+
+@builds(Conv)
+def _conv(layer: Conv, at: Site) -> nn.Module:
+    """Conv2d; 'same' as PyTorch's padding='same'; an asymmetric explicit pad as a ZeroPad2d before it."""
+    c = at.shape[0]
+    groups = c if layer.groups == "depthwise" else int(layer.groups)
+    compress = getattr(layer, "compress", None)  # DenseNet's θ: ⌊θ·C_in⌋ filters (Huang et al. 2017, Sec. 3)
+    filters = layer.filters or (math.floor(compress * c) if compress else c)
+
+    def conv(padding: str | tuple[int, int]) -> nn.Conv2d:
+        return nn.Conv2d(c, filters, layer.kernel, stride=layer.stride, padding=padding, dilation=layer.dilation,
+                         groups=groups, bias=layer.bias)
+
+    (top, bottom), (left, right) = layer.pad
+    if layer.pad_mode == "same":
+        return conv("same")
+    if top == bottom and left == right:
+        return conv((top, left))
+    chain = Chain()
+    chain.append("pad", nn.ZeroPad2d(_hw_pad(layer.pad)))
+    chain.append("conv", conv((0, 0)))
+    return chain
+
+
+@builds(ConvTranspose)
+def _deconv(layer: ConvTranspose, at: Site) -> nn.Module:
+    return nn.ConvTranspose2d(at.shape[0], layer.filters, layer.kernel, stride=layer.stride, padding=layer.pad,
+                              output_padding=layer.output_padding, groups=layer.groups, bias=layer.bias,
+                              dilation=layer.dilation)
+
+
+@builds(LocallyConnected)
+def _local(layer: LocallyConnected, at: Site) -> nn.Module:
+    c, h, w = at.shape
+    return LocallyConnected2d(c, layer.filters, (h, w), layer.kernel, layer.stride, layer.pad, layer.dilation,
+                              layer.bias)
+
+
+@builds(Linear)
+def _linear(layer: Linear, at: Site) -> nn.Module:
+    """nn.Linear; on a C×H×W input the layer flattens implicitly (as Caffe's InnerProduct), so a Flatten
+    runs inside the same module and the row's params and FLOPs stay the Linear's."""
+    n_in = 1
+    for d in at.shape:
+        n_in *= d
+    linear = nn.Linear(n_in, layer.units, bias=layer.bias)
+    if len(at.shape) == 1:
+        return linear
+    chain = Chain()
+    chain.append("flatten", nn.Flatten())
+    chain.append("linear", linear)
+    return chain
+
+
+@builds(Flatten)
+def _flatten(layer: Flatten, at: Site) -> nn.Module:
+    return nn.Flatten()
+
+
+_ACTIVATIONS: dict[str, Callable[[Activation], nn.Module]] = {
+    "relu": lambda a: nn.ReLU(inplace=a.inplace),
+    "leaky_relu": lambda a: nn.LeakyReLU(a.slope if a.slope is not None else 0.01, inplace=a.inplace),
+    "elu": lambda a: nn.ELU(a.slope if a.slope is not None else 1.0, inplace=a.inplace),
+    "sigmoid": lambda a: nn.Sigmoid(),
+    "tanh": lambda a: nn.Tanh(),
+}
+
+
+@builds(Activation)
+def _activation(layer: Activation, at: Site) -> nn.Module:
+    make = _ACTIVATIONS.get(layer.fn)
+    if make is None:
+        raise NotBuildable(f"{at.path}: no torch module for the activation {layer.fn!r}")
+    return make(layer)
+
+
+@builds(Pool)
+def _pool(layer: Pool, at: Site) -> nn.Module:
+    if layer.op == "max":
+        return nn.MaxPool2d(layer.kernel, layer.stride, padding=layer.pad, dilation=layer.dilation,
+                            ceil_mode=layer.ceil)
+    return nn.AvgPool2d(layer.kernel, layer.stride, padding=layer.pad, ceil_mode=layer.ceil)
+
+
+@builds(GlobalAvgPool)
+def _gap(layer: GlobalAvgPool, at: Site) -> nn.Module:
+    return nn.AdaptiveAvgPool2d(1)
+
+
+@builds(AdaptiveAvgPool)
+def _adaptive(layer: AdaptiveAvgPool, at: Site) -> nn.Module:
+    return nn.AdaptiveAvgPool2d(layer.output)
+
+
+@builds(Maxout)
+def _maxout(layer: Maxout, at: Site) -> nn.Module:
+    return MaxoutModule(layer.pieces)
+
+
+@builds(LRN)
+def _lrn(layer: LRN, at: Site) -> nn.Module:
+    return nn.LocalResponseNorm(layer.size, alpha=layer.alpha, beta=layer.beta, k=layer.k)
+
+
+@builds(BatchNorm)
+def _batchnorm(layer: BatchNorm, at: Site) -> nn.Module:
+    """BatchNorm2d on a feature map, BatchNorm1d on a vector; running mean/var and num_batches_tracked are
+    its buffers (2C + 1)."""
+    kind = nn.BatchNorm2d if len(at.shape) == 3 else nn.BatchNorm1d
+    return kind(at.shape[0], eps=layer.eps, affine=layer.affine)
+
+
+@builds(Dropout)
+def _dropout(layer: Dropout, at: Site) -> nn.Module:
+    return nn.Dropout(layer.p)
+
+
+@builds(Softmax)
+def _softmax(layer: Softmax, at: Site) -> nn.Module:
+    return nn.Softmax(dim=1)  # over the features, or the channels of a feature map
+
+
+@builds(ZeroPad)
+def _zeropad(layer: ZeroPad, at: Site) -> nn.Module:
+    return nn.ZeroPad2d(_hw_pad(layer.pad))
+
+
+from cnncalc.verify import containers  # noqa: F401  (registers the container builders; imports this module)
