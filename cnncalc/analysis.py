@@ -37,6 +37,9 @@ def analyze(spec: Spec, *, input_shape: Shape | None = None, dtype: str = "fp32"
     if batch > MAX_SIZE:
         raise SpecError(f"batch must be at most {MAX_SIZE_TEXT}", field="batch")
     start = input_shape or spec.input
+    if not known(*start):
+        raise SpecError(f"the input {show_shape(start)} has symbols: `cnncalc summarize` and `cnncalc check` give "
+                        "formulas; this needs numbers (e.g. --input 224x224x3)", file=spec.file, field="input")
     if any(known(d) and d > MAX_SIZE for d in start):
         raise SpecError(f"sizes must be at most {MAX_SIZE_TEXT}", field="input")
     walker = Walker(spec.file, count_biases)

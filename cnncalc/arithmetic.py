@@ -76,6 +76,10 @@ def adaptive_window_total(n: int, out: int) -> int:
     Σ ceil((i+1)·n/o) − Σ floor(i·n/o): the ceilings are the floors shifted by one, plus n for the last term, plus
     one for each j in 1..o with o ∤ j·n (all but gcd(n, o) of them). Constant time, so a huge `output` costs nothing.
     """
+    if not isinstance(n, int):  # a symbolic size: gcd stays a function of it (symbolic.Gcd)
+        from cnncalc.symbolic import Gcd
+
+        return n + out - Gcd(n, out)
     return n + out - math.gcd(n, out)
 
 

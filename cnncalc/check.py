@@ -10,7 +10,11 @@ from fractions import Fraction
 
 from cnncalc import arithmetic
 from cnncalc.errors import SpecError
+from cnncalc.limits import MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.layers.base import size_formula
+
+
+CANDIDATES = 1_000  # strides and pads tried for "fits instead"
 
 
 @dataclass(frozen=True)
@@ -91,11 +95,12 @@ def check(height: int, width: int, *, channels: int | None = None, kernel: int =
           dilation: int = 1, filters: int | None = None, pool: bool = False, ceil: bool = False,
           bias: bool = True) -> CheckResult:
     for label, value, low in (("input", min(height, width), 1), ("filter", kernel, 1), ("stride", stride, 1),
-                              ("pad", pad, 0), ("dilation", dilation, 1)):
+                              ("pad", pad, 0), ("dilation", dilation, 1), ("input", max(height, width), 1),
+                              ("channels", channels or 1, 1), ("filters", filters or 1, 1)):
         if value < low:
             raise SpecError(f"must be {'positive' if low else 'zero or more'}, got {value}", field=label)
-    if filters is not None and filters < 1:
-        raise SpecError(f"must be positive, got {filters}", field="filters")
+        if value > MAX_SIZE:
+            raise SpecError(f"must be at most {MAX_SIZE_TEXT}, got {value}", field=label)
     if pool and filters is not None:
         raise SpecError("a pooling window has no filters; drop --filters or --pool", field="filters")
 
@@ -103,12 +108,18 @@ def check(height: int, width: int, *, channels: int | None = None, kernel: int =
         span = arithmetic.effective_kernel(kernel, dilation)
         return span <= n + 2 * p and arithmetic.leftover(n, kernel, s, 2 * p, dilation) == 0
 
+    # The alternatives scan at most CANDIDATES strides and pads (all of them for any kernel or stride below it);
+    # the nearest fitting inputs are found in closed form, so no loop runs in proportion to a size typed.
     sides = {height, width}
-    strides = tuple(s for s in range(1, max(kernel, stride) + 2) if all(fits(n, s, pad) for n in sides))
-    pads = tuple(p for p in range(0, kernel + 1) if all(fits(n, stride, p) for n in sides))
-    below = next((n for n in range(min(sides) - 1, 0, -1) if fits(n, stride, pad)), None)
-    above = next(n for n in range(max(sides) + 1, max(sides) + stride + arithmetic.effective_kernel(kernel, dilation) + 1)
-                 if fits(n, stride, pad))
+    strides = tuple(s for s in range(1, min(max(kernel, stride) + 2, CANDIDATES + 1))
+                    if all(fits(n, s, pad) for n in sides))
+    pads = tuple(p for p in range(0, min(kernel + 1, CANDIDATES + 1)) if all(fits(n, stride, p) for n in sides))
+    residue = arithmetic.effective_kernel(kernel, dilation) - 2 * pad  # n fits when n ≥ it and n ≡ it (mod stride)
+    top = min(sides) - 1  # below: the largest such n ≤ top
+    below = top - (top - residue) % stride
+    below = below if below >= max(1, residue) else None
+    start = max(max(sides) + 1, residue, 1)  # above: the smallest such n ≥ start
+    above = start + (residue - start) % stride
     return CheckResult(
         height=check_axis(height, kernel, stride, pad, dilation, ceil),
         width=check_axis(width, kernel, stride, pad, dilation, ceil),

@@ -15,7 +15,7 @@ import click
 from cnncalc.errors import CnnCalcError, SpecError
 
 DTYPES = ("fp32", "fp16", "bf16", "fp64", "int8")
-_SIZE = re.compile(r"\s*(\d+)\s*(?:[x×]\s*(\d+)\s*)?(?:[x×]\s*(\d+)\s*)?", re.IGNORECASE)
+_SIZE = re.compile(r"\s*(\d{1,4000})\s*(?:[x×]\s*(\d{1,4000})\s*)?(?:[x×]\s*(\d{1,4000})\s*)?", re.IGNORECASE)
 
 
 class Cli(click.Group):
@@ -59,11 +59,13 @@ def main() -> None:
 @click.option("--expand", is_flag=True, help="Show every layer of every block (no collapsing).")
 @click.option("--plot", "plot_file", default=None, metavar="FILE.png",
               help="Also draw the per-layer memory and params profile (needs matplotlib).")
+@click.option("--why", type=click.IntRange(min=1), default=None, metavar="N",
+              help="With a symbolic input (--input HxWx3): say whether size N tiles every layer, and if not why.")
 @click.option("--receptive-field", "receptive_field", is_flag=True,
               help="Add each layer's receptive field: size, jump, effective padding, centre (Araujo et al. 2019).")
 def summarize(spec: str, input_size: str | None, dtype: str, batch: int, no_bias: bool, fmt: str,
               strict: bool, variant: str | None, depth: int, expand: bool, plot_file: str | None,
-              receptive_field: bool) -> None:
+              receptive_field: bool, why: int | None) -> None:
     """Per-layer output volume, memory, params and MACs of SPEC, with totals."""
     from cnncalc.analysis import analyze
     from cnncalc.spec import load_spec, parse_input
@@ -72,6 +74,18 @@ def summarize(spec: str, input_size: str | None, dtype: str, batch: int, no_bias
     override = None
     if input_size is not None:
         override = parse_input(input_size, line=None, field="--input", channels=model.input[0])
+    shape = override or model.input
+    if not all(isinstance(d, int) for d in shape):
+        from cnncalc.render import symbolic as render_symbolic
+        from cnncalc.symbolic import analyze_symbolic
+
+        near = model.input[1] if isinstance(model.input[-1], int) and len(model.input) == 3 else None
+        symbolic = analyze_symbolic(model, shape)
+        if fmt == "json":
+            click.echo(render_symbolic.render_json(symbolic, near))
+        else:
+            render_symbolic.render_table(symbolic, _console(), near, why)
+        return
     report = analyze(model, input_shape=override, dtype=dtype, batch=batch, count_biases=not no_bias,
                      strict=strict)
     rows_depth = None if expand else depth
@@ -293,6 +307,14 @@ def check(input_size: str, kernel: int, stride: int, pad: int, dilation: int, fi
     from cnncalc import check as calc
     from cnncalc.render.check import render_json, render_text
 
+    if re.search(r"[A-Za-wyzA-WYZ_]", input_size):  # a name: answer with formulas and congruences
+        from cnncalc.render.symbolic import render_check
+        from cnncalc.symbolic import check_symbolic, parse_check_input
+
+        h, w, _channels = parse_check_input(input_size)
+        click.echo(render_check(check_symbolic(h, w, kernel=pool or kernel, stride=stride, pad=pad,
+                                               dilation=dilation, ceil=ceil), fmt))
+        return
     m = _SIZE.fullmatch(input_size)
     if not m:
         raise SpecError(f"cannot read {input_size!r}: write N, HxW or HxWxC (e.g. 7, 32x32x3)", field="--input")

@@ -9,9 +9,9 @@ render/explain.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, Union
 
 from cnncalc import arithmetic
 from cnncalc.errors import SpecError
@@ -25,7 +25,7 @@ from cnncalc.results import LayerResult, Report
 from cnncalc.spec.model import Spec
 from cnncalc.spec.options import suggest
 
-Value = Union[int, Fraction, tuple[int, ...], str]
+Value = int | Fraction | tuple[int, ...] | str
 
 TOPICS = ("output", "params", "memory", "macs", "flops", "rf")
 """What a step is about; `grade` shows the steps of the quantity that was answered wrong."""
@@ -152,7 +152,7 @@ def solve(layer: Layer | None, r: LayerResult, report: Report) -> Solution:
         except SpecError:  # pragma: no cover - the analysis has already run this layer on this input
             facts = None
     explainer = _OUTPUT.get(type(layer)) if layer is not None else None
-    steps += explainer(layer, r) if explainer else _output_generic(r)
+    steps += explainer(layer, r) if explainer and layer is not None else _output_generic(r)
     steps.append(_params(layer, r, report))
     steps.append(_memory(r, report))
     if r.macs or isinstance(layer, (Conv, ConvTranspose, LocallyConnected, Linear)):

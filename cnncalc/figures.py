@@ -30,6 +30,8 @@ def parse_figure(text: object) -> tuple[Fraction, Fraction]:
     unit = _UNITS[m[2].upper()]
     exponent = digits.as_tuple().exponent
     assert isinstance(exponent, int)
+    if not -60 <= exponent <= 60 or len(digits.as_tuple().digits) > 60:  # '1e999999999' would take minutes
+        raise ValueError(f"cannot read {text!r} as a number: at most 60 digits and an exponent within ±60")
     return Fraction(digits) * unit, Fraction(10) ** exponent * unit
 
 

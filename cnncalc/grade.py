@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from cnncalc.errors import SpecError
 from cnncalc.figures import answer_text, parse_bytes, parse_figure, parse_shape, parse_yes_no
@@ -29,13 +29,13 @@ TOPIC = {"output": "output", "fits": "output", "params": "params", "weights": "p
          "memory": "memory", "macs": "macs", "flops": "flops"}
 
 CONVENTIONS = (
-    "K, M, G, T = 10^3, 10^6, 10^9, 10^12, as in the papers' tables; a rounded answer is right when the exact "
-    "value rounds to it at the answer's own precision (34,944 → 35K ✓, 34K ✗; 138,357,544 → 138M ✓)",
-    "memory: a count of values (3.2M), or bytes when the answer names its unit: KB, MB, GB = 10^3, 10^6, 10^9 "
-    "bytes; KiB, MiB, GiB = 2^10, 2^20, 2^30 bytes; both are accepted, each read as its unit says",
+    ("K, M, G, T = 10^3, 10^6, 10^9, 10^12, as in the papers' tables; a rounded answer is right when the exact "
+     "value rounds to it at the answer's own precision (34,944 → 35K ✓, 34K ✗; 138,357,544 → 138M ✓)"),
+    ("memory: a count of values (3.2M), or bytes when the answer names its unit: KB, MB, GB = 10^3, 10^6, 10^9 "
+     "bytes; KiB, MiB, GiB = 2^10, 2^20, 2^30 bytes; both are accepted, each read as its unit says"),
     "volumes: 55x55x96 is H×W×C, as the slides write it; a list is read as [C, H, W] (PyTorch) or [H, W, C]",
-    "a filter that does not tile its input, (N − F + 2P)/S + 1 not whole, doesn't fit: the answer is "
-    "'doesn't fit' or the exact quotient (2.33), not PyTorch's floor",
+    ("a filter that does not tile its input, (N − F + 2P)/S + 1 not whole, doesn't fit: the answer is "
+     "'doesn't fit' or the exact quotient (2.33), not PyTorch's floor"),
 )
 
 
@@ -99,7 +99,7 @@ class MemoryProduct:
     text: str
 
 
-Answer = Union[Count, ByteSize, Volume, YesNo, MemoryProduct]
+Answer = Count | ByteSize | Volume | YesNo | MemoryProduct
 
 _SEPARATOR = r"(?:~\s*=|≈|=|~)"
 _PRODUCT = re.compile(r"\s*(.+?)\s*[*x×]\s*(\d+)\s*bytes?\s*(?:" + _SEPARATOR + r"\s*(.+?))?\s*(?:/\s*image)?\s*",
@@ -168,9 +168,9 @@ def parse_answer(quantity: str, raw: Any) -> Answer:
             size = ByteSize(total[0], loose_step(m[3], total[1]), total[2], m[3]) if total and m[3] else None
             return MemoryProduct(count, int(m[2]), size, text)
         part = _result_part(text)
-        size = parse_bytes(part)
-        if size is not None:
-            return ByteSize(size[0], loose_step(part, size[1]), size[2], part)
+        written = parse_bytes(part)
+        if written is not None:
+            return ByteSize(written[0], loose_step(part, written[1]), written[2], part)
     part = _result_part(text)
     if parse_bytes(part) is not None and quantity != "memory":
         raise ValueError(f"{text!r} is a size in bytes; {quantity} is a count")
@@ -411,8 +411,7 @@ def _judge_output(answer: Answer, s: Subject) -> Judgement:
         if s.spatial:
             return verdict(True)
         return verdict(False, f"spatially right, but the output volume is {s.show_output()} (depth {out[0]})")
-    if not isinstance(answer, Volume):
-        raise AssertionError(answer)  # parse_answer gives only these kinds for output
+    assert isinstance(answer, Volume), answer  # parse_answer gives only these kinds for output
     dims = answer.dims
     if len(dims) == 2:
         if len(out) != 3:
@@ -612,7 +611,7 @@ def _question(q: Any, i: int, line: int | None, file: str | None, base: Path) ->
     ask = str(q.get("ask", ""))
     dtype = q.get("dtype", "fp32")
     if dtype not in DTYPE_BYTES:
-        raise SpecError(f"unknown dtype {dtype!r}{suggest(str(dtype), DTYPE_BYTES)}", line=line_of(q, "dtype"),
+        raise SpecError(f"unknown dtype {dtype!r}{suggest(str(dtype), tuple(DTYPE_BYTES))}", line=line_of(q, "dtype"),
                         field=f"{where}.dtype")
     batch = q.get("batch", 1)
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 
 from cnncalc.analysis import analyze
 from cnncalc.errors import SpecError
+from cnncalc.limits import MAX_ROWS
 from cnncalc.memory import memory
 from cnncalc.spec.model import Spec
+from cnncalc.spec.parse import rows
 
 MAX_POINTS = 2_000  # each point is a full analysis; a sweep is meant to be read, not to run for minutes
-_RANGE = re.compile(r"\s*(\d+)\s*(?::\s*(\d+)\s*(?::\s*(\d+)\s*)?)?")
+_RANGE = re.compile(r"\s*(\d{1,4000})\s*(?::\s*(\d{1,4000})\s*(?::\s*(\d{1,4000})\s*)?)?")  # int(): 4,300 digits
 
 
 def parse_range(text: str, field: str) -> list[int]:
@@ -58,6 +60,10 @@ def sweep(spec: Spec, sizes: list[int], batches: list[int], *, dtype: str = "fp3
     if len(sizes) * len(batches) > MAX_POINTS:
         raise SpecError(f"{len(sizes)} sizes x {len(batches)} batches is more than {MAX_POINTS:,} points",
                         field="--input")
+    count, per_point = len(sizes) * len(batches), sum(rows(layer) for layer in spec.layers)
+    if count * per_point > MAX_ROWS:  # each point analyses every row: bound the product (docs/robustness.md)
+        raise SpecError(f"{count:,} points of {per_point:,} rows each is more than {MAX_ROWS:,} rows to analyse; "
+                        "use a larger step", field="--input")
     points = []
     channels = spec.input[0]
     for batch in batches:

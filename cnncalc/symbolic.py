@@ -12,8 +12,10 @@ input size X; all of them together are one congruence (or none), found by the Ch
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sympy as sp
@@ -22,12 +24,12 @@ from sympy.printing.str import StrPrinter
 
 from cnncalc.analysis import Flow, Walker
 from cnncalc.errors import SpecError
-from cnncalc.layers.base import known
+from cnncalc.layers.base import known, size_formula
 from cnncalc.receptive import ReceptiveField
 from cnncalc.results import LayerResult
 from cnncalc.spec.model import Spec
 
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NAME = re.compile(r"[A-Za-wyzA-WYZ_][A-Za-wyzA-WYZ0-9_]*")  # no x: it separates the sizes (HxWx3)
 
 
 def symbol(name: str) -> sp.Symbol:
@@ -55,6 +57,7 @@ class Affine:
         return (inner if self.j == 1 else sp.floor(inner / self.j)) + self.d
 
 
+@lru_cache(maxsize=65536)
 def canon(e: Any) -> Affine | None:
     """The Affine form of an expression built from one symbol, integers, +, −, and floor(·/integer); None if
     it is not of that kind. Uses floor((floor(y/a) + c)/b) = floor((y + a·c)/(a·b)) and, for negation,
@@ -87,6 +90,7 @@ def canon(e: Any) -> Affine | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def fold(expr: Any) -> Any:
     """Each size as one floor: canon() on the whole expression, or on every floor in a product of sizes."""
     if not isinstance(expr, sp.Basic) or not expr.free_symbols:
@@ -112,35 +116,60 @@ def equal(a: Any, b: Any) -> bool:
     return bool(a == b) or sp.simplify(a - b) == 0
 
 
+class Gcd(sp.Function):
+    """gcd(n, o) of a symbolic size and a number (adaptive pooling's FLOPs); evaluates once n is a number."""
+
+    is_integer = True
+
+    @classmethod
+    def eval(cls, n: Any, o: Any) -> Any:
+        if n.is_Integer and o.is_Integer:
+            return sp.Integer(math.gcd(int(n), int(o)))
+        return None
+
+
 class HumanPrinter(StrPrinter):
     """floor((H − 11)/4) + 1, as a person writes it."""
 
     def _print_floor(self, expr: sp.floor) -> str:
         num, den = sp.fraction(sp.together(expr.args[0]))
-        return f"floor(({self._print(num)})/{self._print(den)})" if den != 1 else self._print(num)
+        top = self._print(num) if num.is_Atom else f"({self._print(num)})"
+        return f"floor({top}/{self._print(den)})" if den != 1 else self._print(num)
 
 
 class PythonPrinter(StrPrinter):
-    """((H - 11)//4) + 1: exact integer arithmetic that can be pasted into Python."""
+    """((H - 11)//4) + 1: exact integer arithmetic that can be pasted into Python (gcd is math.gcd)."""
+
+    def _print_Gcd(self, expr: Any) -> str:
+        return f"gcd({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
     def _print_floor(self, expr: sp.floor) -> str:
         num, den = sp.fraction(sp.together(expr.args[0]))
-        return f"(({self._print(num)})//{self._print(den)})" if den != 1 else f"({self._print(num)})"
+        top = self._print(num) if num.is_Atom else f"({self._print(num)})"
+        return f"({top}//{self._print(den)})" if den != 1 else f"({self._print(num)})"
 
 
+@lru_cache(maxsize=65536)
 def human(expr: Any) -> str:
     if not isinstance(expr, sp.Basic):
         return f"{expr:,}" if isinstance(expr, int) else str(expr)
     return HumanPrinter().doprint(expr).replace("**", "^").replace("*", "·").replace(" - ", " − ")
 
 
+@lru_cache(maxsize=65536)
 def python(expr: Any) -> str:
     return PythonPrinter().doprint(expr) if isinstance(expr, sp.Basic) else str(expr)
 
 
 def evaluate(text: str, values: dict[str, int]) -> int:
     """Evaluate a python() string exactly, with integers only (the identity tests and users' checks)."""
-    return int(eval(compile(text, "<cnncalc expression>", "eval"), {"__builtins__": {}}, dict(values)))  # noqa: S307
+    namespace = {"__builtins__": {}, "gcd": math.gcd}
+    return int(eval(_compiled(text), namespace, dict(values)))  # noqa: S307
+
+
+@lru_cache(maxsize=4096)
+def _compiled(text: str) -> Any:
+    return compile(text, "<cnncalc expression>", "eval")
 
 
 # --- affine sizes and congruences ----------------------------------------------------------------------------------
@@ -185,7 +214,7 @@ class Solution:
 
 
 def condition(layer: str, axis: str, n: Any, k_eff: int, s: int, pad_total: int) -> Condition:
-    text = f"({human(n)} + {pad_total} − {k_eff}) ≡ 0 (mod {s})"
+    text = f"{human(sp.expand(n + pad_total - k_eff))} ≡ 0 (mod {s})"
     a = affine(n)
     if a is None:
         return Condition(layer, axis, "", text, None, None)
@@ -263,7 +292,7 @@ def _folded(r: LayerResult) -> LayerResult:
 
 def parse_symbolic_input(text: str, channels: int | None = None) -> tuple[Any, ...] | None:
     """'HxWx3', 'HxW' (keeping `channels`), 'N' → a shape with symbols; None when the text has no symbol."""
-    parts = [p.strip() for p in re.split(r"[x×]", text.strip())]
+    parts = [p.strip() for p in re.split(r"[xX×]", text.strip())]
     if not any(NAME.fullmatch(p) for p in parts):
         return None
     if len(parts) == 1:
@@ -284,3 +313,50 @@ def parse_symbolic_input(text: str, channels: int | None = None) -> tuple[Any, .
         else:
             raise SpecError(f"cannot read {p!r} in {text!r}: a size is a positive number or a name", field="input")
     return (int(parts[2]), *dims)
+
+
+# --- one layer (`cnncalc check --input N`) --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SymbolicCheck:
+    size: tuple[Any, Any]  # the output size per axis, as expressions
+    exact: tuple[Any, Any]  # (N − F + 2P)/S + 1 before rounding
+    conditions: tuple[Condition, ...]
+    solutions: tuple[Solution, ...]
+    never: tuple[str, ...] = ()  # numeric axes that do not tile, whatever the symbols are
+
+
+def check_symbolic(height: Any, width: Any, *, kernel: int, stride: int, pad: int, dilation: int = 1,
+                   ceil: bool = False) -> SymbolicCheck:
+    """The output size as a formula, and the inputs it fits: N ≡ r (mod s) and N ≥ the smallest valid size."""
+    from cnncalc import arithmetic
+
+    k_eff = arithmetic.effective_kernel(kernel, dilation)
+    sizes: list[Any] = []
+    exact: list[Any] = []
+    conditions: list[Condition] = []
+    never: list[str] = []
+    for axis, n in (("height", height), ("width", width)):
+        out = fold(arithmetic.pool_output(n, kernel, stride, pad, dilation, ceil_mode=ceil))
+        sizes.append(out)
+        exact.append((n + 2 * pad - k_eff) / sp.Integer(stride) + 1)
+        if is_symbolic(n):
+            conditions.append(condition("check", axis, n, k_eff, stride, 2 * pad))
+        elif not exact[-1].is_Integer:
+            never.append(f"the {axis}: {size_formula(n, kernel, stride, 2 * pad, dilation)} = {float(exact[-1]):.4g}")
+    names = sorted({str(x) for n in (height, width) if is_symbolic(n) for x in n.free_symbols})
+    solutions = tuple(solve(name, conditions, [d for d in sizes if is_symbolic(d)]) for name in names)
+    return SymbolicCheck((sizes[0], sizes[1]), (exact[0], exact[1]), tuple(conditions), solutions, tuple(never))
+
+
+def parse_check_input(text: str) -> tuple[Any, Any, int | None]:
+    """`check --input`: 'N', 'HxW' or 'HxWxC' where H and W may be names; the channels stay a number."""
+    parts = [p.strip() for p in re.split(r"[xX×]", text.strip())]
+    if not 1 <= len(parts) <= 3 or (len(parts) == 3 and not parts[2].isdigit()):
+        raise SpecError(f"cannot read {text!r}: write N, HxW or HxWxC (e.g. N, HxWx3)", field="--input")
+    dims = [symbol(p) if NAME.fullmatch(p) else int(p) if p.isdigit() and int(p) > 0 else None for p in parts[:2]]
+    if any(d is None for d in dims):
+        raise SpecError(f"cannot read {text!r}: a size is a positive number or a name", field="--input")
+    h = dims[0]
+    w = dims[1] if len(dims) > 1 else h
+    return h, w, int(parts[2]) if len(parts) == 3 else None

@@ -115,7 +115,7 @@ def test_check_json_when_it_does_not_fit(run) -> None:  # noqa: ANN001
         (["summarize", str(SPECS)], 1, "is a directory"),
         (["summarize"], 2, "Missing argument"),
         (["summarize", str(SPECS / "vgg16.yaml"), "--dtype", "fp8"], 2, "Invalid value"),
-        (["check", "--input", "seven"], 1, "cannot read 'seven'"),
+        (["check", "--input", "7..7"], 1, "cannot read '7..7'"),
         (["check", "--input", "7", "--stride", "0"], 1, "stride: must be positive, got 0"),
         (["frobnicate"], 2, "No such command"),
     ],

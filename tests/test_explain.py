@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import SPECS
+
 from cnncalc import analyze, load_spec
 from cnncalc.explain import Solution, explain
 from cnncalc.render.explain import step_text
@@ -22,7 +22,7 @@ def solutions(name: str, only: str | None = None, **kwargs: object) -> dict[str,
     return {s.name: s for s in explain(spec, report, only).layers}
 
 
-def step(solution: Solution, label: str):  # noqa: ANN201
+def step(solution: Solution, label: str):
     return next(s for s in solution.steps if s.label == label)
 
 
@@ -97,7 +97,7 @@ def test_steps_agree_with_the_report_everywhere() -> None:
         assert totals["Total MACs"] == report.totals.macs
 
 
-def test_explain_cli(run) -> None:  # noqa: ANN001
+def test_explain_cli(run) -> None:
     result = run("explain", SPECS / "alexnet.yaml", "--layer", "conv1")
     assert result.exit_code == 0
     assert "Output size:     (227 − 11 + 2·0)/4 + 1 = 55" in result.output
@@ -108,7 +108,7 @@ def test_explain_cli(run) -> None:  # noqa: ANN001
     assert data["layers"][-1]["steps"][0]["formula"] == "64 + 128 + 32 + 32"  # Table 1's #1x1, #3x3, #5x5, pool proj
 
 
-def test_explain_unknown_layer(run) -> None:  # noqa: ANN001
+def test_explain_unknown_layer(run) -> None:
     result = run("explain", SPECS / "alexnet.yaml", "--layer", "conv9")
     assert result.exit_code == 1
     assert "no layer or block 'conv9'" in result.stderr and "did you mean" in result.stderr

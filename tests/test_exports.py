@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import re
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import ROOT
+
 from cnncalc.cli import main
 
 GOLDEN = ROOT / "tests" / "golden"
@@ -102,11 +103,15 @@ def number(cell: str) -> int:
 
 
 def md_rows(text: str) -> list[list[str]]:
-    rows = []
+    """The cells of the (first) Markdown table; every row, the rule included, has the header's width."""
+    rows, widths = [], set()
     for line in text.splitlines():
-        if line.startswith("|") and not line.startswith("|---"):
+        if line.startswith("|"):
             cells = re.split(r"(?<!\\)\|", line.strip())[1:-1]
-            rows.append([c.strip().replace("\\*", "*").replace("\\|", "|") for c in cells])
+            widths.add(len(cells))
+            if not line.startswith("|---"):
+                rows.append([c.strip().replace("\\*", "*").replace("\\|", "|") for c in cells])
+    assert len(widths) == 1, f"rows of different widths: {widths}"
     return rows
 
 
@@ -179,7 +184,7 @@ def test_json_chain_and_totals(name: str) -> None:
     data = json.loads(produce(name))
     layers = data["layers"]
     assert layers[0]["input"] == data["input"]
-    for before, after in zip(layers, layers[1:]):
+    for before, after in itertools.pairwise(layers):
         assert after["input"] == before["output"], after["name"]  # each layer's input is the previous output
     assert sum(r["params"] for r in layers) == data["totals"]["params"]
     assert all(isinstance(r["params"], int) for r in layers)
@@ -191,7 +196,7 @@ def test_vgg_comparison_matches_table_2_in_every_format() -> None:
     table_2 = [133, 133, 138, 144]  # VGG Table 2, "Number of parameters (in millions)", for A, B, D, E
     md = md_rows(produce("compare_vgg_totals.md"))
     assert [int(c) for c in next(r for r in md if r[0] == "**params (M)**")[2:]] == table_2
-    header, rows = tex_rows(produce("compare_vgg_totals.tex"))
+    _, rows = tex_rows(produce("compare_vgg_totals.tex"))
     assert [int(c) for c in next(r for r in rows if r[0] == "params (M)")[2:]] == table_2
     exact = next(r for r in csv.reader(io.StringIO(produce("compare_vgg_totals.csv"))) if r[0] == "params")
     assert [round(int(c) / 1e6) for c in exact[2:]] == table_2

@@ -12,8 +12,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SPECS
+
 from cnncalc.errors import SpecError
 from cnncalc.grade import (
     ByteSize,
@@ -97,11 +97,11 @@ def test_precision_of_a_written_figure(text: str, step: int) -> None:
 
 # --- one-layer questions --------------------------------------------------------------------------------------
 
-def grade_yaml(text: str):  # noqa: ANN201
+def grade_yaml(text: str):
     return grade_data(parse_yaml(textwrap.dedent(text)))
 
 
-def one(text: str):  # noqa: ANN201
+def one(text: str):
     result = grade_yaml(text)
     assert len(result.verdicts) == 1
     return result.verdicts[0]
@@ -218,7 +218,7 @@ def test_alexnet_pool1() -> None:
 
 # --- memory: values, bytes, MB vs MiB ------------------------------------------------------------------------
 
-def vgg16_total_memory(answer: str):  # noqa: ANN201
+def vgg16_total_memory(answer: str):
     return one(f"""
         questions:
           - spec: {SPECS / 'vgg16.yaml'}
@@ -280,7 +280,7 @@ def test_example_answers_grade_as_documented() -> None:
             "alexnet-pool1", "vgg16"} <= ids  # every exercise of the slides
 
 
-def test_grade_cli_exit_codes(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_grade_cli_exit_codes(run, tmp_path: Path) -> None:
     result = run("grade", ANSWERS)
     assert result.exit_code == 3
     assert "Score: 71/77 right, 6 wrong" in result.output
@@ -314,7 +314,7 @@ def test_grade_cli_exit_codes(run, tmp_path: Path) -> None:  # noqa: ANN001
     ids=["misspelt-option", "unreadable-answer", "misspelt-quantity", "missing-spec", "unknown-layer", "empty",
          "no-layer"],
 )
-def test_bad_answers_files_name_file_line_and_field(run, tmp_path: Path, body: str, message: str) -> None:  # noqa: ANN001
+def test_bad_answers_files_name_file_line_and_field(run, tmp_path: Path, body: str, message: str) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(body)
     result = run("grade", bad)
@@ -322,7 +322,7 @@ def test_bad_answers_files_name_file_line_and_field(run, tmp_path: Path, body: s
     assert message in result.stderr.replace(str(tmp_path) + "/", "")
 
 
-def test_grade_json_is_exact(run) -> None:  # noqa: ANN001
+def test_grade_json_is_exact(run) -> None:
     data = json.loads(run("grade", ANSWERS, "--format", "json").output)
     assert data["total"] == sum(len(q["answers"]) for q in data["questions"])
     assert data["right"] == sum(a["right"] for q in data["questions"] for a in q["answers"])
@@ -333,7 +333,7 @@ def test_grade_json_is_exact(run) -> None:  # noqa: ANN001
 
 # --- expectations kept in a spec ------------------------------------------------------------------------------
 
-def test_summarize_checks_inline_expectations(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_summarize_checks_inline_expectations(run, tmp_path: Path) -> None:
     spec = tmp_path / "key.yaml"
     spec.write_text(textwrap.dedent("""
         input: 227x227x3
@@ -353,7 +353,7 @@ def test_summarize_checks_inline_expectations(run, tmp_path: Path) -> None:  # n
     assert "5 of 5 hold" in ok.output
 
 
-def test_expect_is_validated_when_the_spec_is_read(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_expect_is_validated_when_the_spec_is_read(run, tmp_path: Path) -> None:
     spec = tmp_path / "key.yaml"
     spec.write_text("input: 7x7x1\nlayers:\n  - {conv: {filters: 1, kernel: 3}, expect: {ouput: 5x5x1}}\n")
     result = run("summarize", spec)
@@ -361,7 +361,7 @@ def test_expect_is_validated_when_the_spec_is_read(run, tmp_path: Path) -> None:
     assert "key.yaml:3: layers[0].expect.ouput: unknown quantity (did you mean 'output'?)" in result.stderr
 
 
-def test_specs_without_expectations_keep_their_outputs(run) -> None:  # noqa: ANN001
+def test_specs_without_expectations_keep_their_outputs(run) -> None:
     data = json.loads(run("summarize", SPECS / "alexnet.yaml", "--format", "json").output)
     assert "expectations" not in data and all("expect" not in row for row in data["layers"])
     header = run("summarize", SPECS / "alexnet.yaml", "--format", "csv").output.splitlines()[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from cnncalc.layers import show_shape
@@ -20,7 +21,7 @@ def md_escape(cell: str) -> str:
     return cell.replace("|", "\\|").replace("*", "\\*").replace("\n", "<br>")
 
 
-def md_table(headers: tuple[str, ...] | list[str], align: str, rows: list[tuple[str, ...]] | list[list[str]]) -> str:
+def md_table(headers: Sequence[str], align: str, rows: Sequence[Sequence[str]]) -> str:
     """A GitHub-flavoured Markdown table; `align` has one letter per column, l or r."""
     rule = "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"
     lines = ["| " + " | ".join(md_escape(h) for h in headers) + " |", rule]
@@ -28,7 +29,7 @@ def md_table(headers: tuple[str, ...] | list[str], align: str, rows: list[tuple[
     return "\n".join(lines) + "\n"
 
 
-def csv_text(rows: list[tuple[Any, ...]] | list[list[Any]]) -> str:
+def csv_text(rows: Sequence[Sequence[Any]]) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue()

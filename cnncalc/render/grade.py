@@ -61,7 +61,7 @@ def render_markdown(g: Grade) -> str:
     parts = [f"## {g.title}", ""]
     asks = [f"- **{q.id}**: {q.ask} ({q.setting})" if q.ask else f"- **{q.id}**: {q.setting}" for q in g.questions]
     parts += asks + [""]
-    parts.append(md_table(HEADERS, "lllllll", _rows(g)))
+    parts.append(md_table(HEADERS, "l" * len(HEADERS), _rows(g)))
     parts.append(f"**{score(g)}**")
     parts.append("")
     parts += [f"- {c}" for c in g.conventions]

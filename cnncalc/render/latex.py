@@ -8,6 +8,7 @@ LaTeX treats specially is escaped, and the few non-ASCII symbols cnncalc prints 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from cnncalc import grouping
 from cnncalc.render import summary
@@ -34,9 +35,8 @@ def escape(text: str) -> str:
     return re.sub(r"(?<!\\)\$\$", "", out)  # adjacent math pieces merge: $-$$\cdot$ → $-\cdot$
 
 
-def tabular(headers: tuple[str, ...] | list[str], align: str, rows: list[tuple[str, ...]] | list[list[str]], *,
-            groups: list[int] | None = None, footer: list[tuple[str, ...]] | None = None,
-            caption: str = "") -> str:
+def tabular(headers: Sequence[str], align: str, rows: Sequence[Sequence[str]], *, groups: list[int] | None = None,
+            footer: Sequence[Sequence[str]] | None = None, caption: str = "") -> str:
     """A booktabs tabular: \\toprule, header, \\midrule, rows (\\addlinespace before each index in `groups`),
     an optional footer after another \\midrule, \\bottomrule. Cells are plain text, escaped here."""
     starts = set(groups or ())

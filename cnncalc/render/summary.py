@@ -141,7 +141,7 @@ def expectation_notes(report: Report) -> list[str]:
     verdicts = expectations(report)
     right = sum(v.right for v in verdicts)
     wrong = len(verdicts) - right
-    notes = [f"Expectations (expect:): {right} of {len(verdicts)} hold" + (f", {wrong} do not" if wrong else "")]
+    notes = [f"Expectations (expect:): {right} of {len(verdicts)} hold" + (f", {wrong} {'does' if wrong == 1 else 'do'} not" if wrong else "")]
     for v in verdicts:
         if v.target == "total" or not v.right:
             mark = "✓" if v.right else "✗"

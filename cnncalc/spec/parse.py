@@ -25,6 +25,7 @@ TOP_LEVEL_KEYS = ("name", "description", "input", "layers", "blocks", "variables
 ITEM_KEYS = ("name", "repeat", "first", "paper", "expect")
 CONTAINERS = ("layers", "concat", "residual", "dense")
 PAPER_KEYS = ("params", "ops", "macs")
+_SYMBOL = re.compile(r"[A-Za-z_]")  # a letter, once the 'x's between sizes are gone: a symbolic size (HxWx3)
 _DIMS = re.compile(r"\s*(\d+)\s*[x×*]\s*(\d+)\s*(?:[x×*]\s*(\d+)\s*)?", re.IGNORECASE)
 _NUMBER = re.compile(r"\s*(\d+)\s*")
 
@@ -103,6 +104,13 @@ def parse_input(value: Any, *, line: int | None, field: str, channels: int | Non
                 raise bad(f"sizes must be at most {MAX_SIZE_TEXT}, got {type_name(v)}")
         return tuple(values)
 
+    if isinstance(value, str) and _SYMBOL.search(re.sub("[xX×]", " ", value)):
+        from cnncalc.symbolic import parse_symbolic_input  # sympy only when a symbol appears
+
+        try:
+            return parse_symbolic_input(value, channels)  # type: ignore[return-value]
+        except SpecError as exc:
+            raise bad(exc.message) from None
     if isinstance(value, str):
         if any(len(digits) > 30 for digits in re.findall(r"\d+", value)):  # int() refuses past 4,300 digits
             raise bad(f"sizes must be at most {MAX_SIZE_TEXT}")
