@@ -131,6 +131,7 @@ class Comparison:
     outputs: dict[str, Shape]
     cells: dict[tuple[str, str], str]
     reports: tuple[Report, ...]
+    mixed: frozenset[str] = frozenset()  # rows whose output differs between specs: each cell then shows its own
 
 
 def _kernel_and_stride(r: LayerResult) -> tuple[str, str]:
@@ -167,6 +168,7 @@ def block_config(row: Row) -> str:
 def compare(reports: list[Report]) -> Comparison:
     names: list[str] = []
     outputs: dict[str, Shape] = {}
+    each: dict[tuple[str, str], Shape] = {}
     cells: dict[tuple[str, str], str] = {}
     for report in reports:
         for row in rows(report, 1):
@@ -176,5 +178,13 @@ def compare(reports: list[Report]) -> Comparison:
                 names.append(row.name)
                 outputs[row.name] = row.output
             cells[(row.name, report.model)] = block_config(row)
+            each[(row.name, report.model)] = row.output
+    def spatial(shape: Shape) -> Shape:
+        return shape[1:] if len(shape) == 3 else shape
+
+    mixed = frozenset(name for name in names if len({spatial(s) for (n, _), s in each.items() if n == name}) > 1)
+    for (name, model), shape in each.items():
+        if name in mixed:
+            cells[(name, model)] += f" → {'x'.join(map(str, spatial(shape)))}"
     return Comparison(models=tuple(r.model for r in reports), names=tuple(names), outputs=outputs, cells=cells,
-                      reports=tuple(reports))
+                      reports=tuple(reports), mixed=mixed)

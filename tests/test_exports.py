@@ -208,8 +208,10 @@ def test_vgg_comparison_matches_table_2_in_every_format() -> None:
 def test_comparison_rows_have_the_slides_shapes() -> None:
     rows = md_rows(produce("compare_alexnet_vgg16.md"))
     by_name = {r[0]: r for r in rows}
-    assert by_name["conv1"][1] == "55x55" and by_name["pool3"][1] == "6x6"  # AlexNet's CONV1 and POOL3
-    assert by_name["conv1"][2] == "11x11, 96, stride 4"
+    # conv1 differs between the two (AlexNet's 55x55, VGG16's 224x224), so each cell carries its own size
+    assert by_name["conv1"][1] == "" and by_name["conv1"][2] == "11x11, 96, stride 4 → 55x55"  # AlexNet's CONV1
+    assert by_name["conv1"][3] == "3x3, 64 → 224x224"
+    assert by_name["pool3"][1] == "6x6"  # AlexNet's POOL3, a name VGG16 does not use
     _, tex = tex_rows(produce("compare_alexnet_vgg16.tex"))
     assert len(tex) == len(rows) - 1  # the same rows, less the header
 

@@ -45,7 +45,7 @@ def comparison_cells(comp: Comparison, totals_only: bool = False) -> tuple[list[
                                                                             list[list[str]]]:
     """(headers, stage rows, total rows) as the papers' side-by-side tables print them."""
     headers = ["layer name", "output size", *comp.models]
-    rows = [] if totals_only else [[name, _size(comp.outputs[name]), *(comp.cells.get((name, m), "")
+    rows = [] if totals_only else [[name, ("" if name in comp.mixed else _size(comp.outputs[name])), *(comp.cells.get((name, m), "")
                                                                          for m in comp.models)]
                                    for name in comp.names]
     totals = [
@@ -83,7 +83,7 @@ def comparison_dict(comp: Comparison, totals_only: bool = False) -> dict[str, An
     return {
         "models": list(comp.models),
         "rows": [] if totals_only else [
-            {"name": name, "output": list(comp.outputs[name]),
+            {"name": name, "output": None if name in comp.mixed else list(comp.outputs[name]),
              "cells": {m: comp.cells[(name, m)] for m in comp.models if (name, m) in comp.cells}}
             for name in comp.names],
         "totals": [
@@ -103,7 +103,7 @@ def comparison_json(comp: Comparison, totals_only: bool = False) -> str:
 def comparison_csv(comp: Comparison, totals_only: bool = False) -> str:
     rows: list[list[Any]] = [["layer name", "output", *comp.models]]
     if not totals_only:
-        rows += [[name, show_shape(comp.outputs[name]), *(comp.cells.get((name, m), "") for m in comp.models)]
+        rows += [[name, ("" if name in comp.mixed else show_shape(comp.outputs[name])), *(comp.cells.get((name, m), "") for m in comp.models)]
                  for name in comp.names]
     for label, attr in (("params", "params"), ("weights", "weights"), ("biases", "biases"), ("MACs", "macs"),
                         ("FLOPs", "flops")):

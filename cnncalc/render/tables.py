@@ -73,7 +73,7 @@ def render_comparison(comp: Comparison, console: Console, totals_only: bool = Fa
         table.add_column(model)
     if not totals_only:
         for name in comp.names:
-            table.add_row(name, size(comp.outputs[name]).rsplit("×", 1)[0],
+            table.add_row(name, "" if name in comp.mixed else size(comp.outputs[name]).rsplit("×", 1)[0],
                           *(comp.cells.get((name, m), "") for m in comp.models))
         table.add_section()
     table.add_row("params", "", *(grouped(r.totals.params) for r in comp.reports))
