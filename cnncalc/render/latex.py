@@ -68,20 +68,10 @@ def render(report: Report, depth: int | None = None, receptive_field: bool = Fal
     headers = list(summary.HEADERS) + (list(summary.RF_HEADERS) if receptive_field else [])
     body = [summary.input_cells(report) + (summary.rf_cells(None) if receptive_field else ())]
     body += [summary.cells(r) + (summary.rf_cells(r) if receptive_field else ()) for r in rows]
-    checks = summary.expectation_cells(report, rows) if hasattr(summary, "expectation_cells") else None
+    checks = summary.expectation_cells(report, rows)
     if checks is not None:
         headers.append("expected")
         body = [cells + (check,) for cells, check in zip(body, ["", *checks])]
-    align = "".join("r" if h in ("params", "MACs") or h in getattr(summary, "RF_HEADERS", ()) else "l"
-                    for h in headers)
-    notes = [f"{label}: {text}" for label, text in summary.footer(report)]
-    where = summary.where_it_sits(report, rows)
-    if where:
-        notes.append(f"Where it sits: {where}")
-    notes += [f"Warning: {w.message(with_hint=False)}" for w in report.warnings]
-    hint = summary.tiling_hint(report)
-    if hint:
-        notes.append(f"Hint: {hint}")
-    if checks is not None:
-        notes += summary.expectation_notes(report)
+    align = "".join("r" if h in ("params", "MACs") or h in summary.RF_HEADERS else "l" for h in headers)
+    notes = [f"{label}: {text}" if label else text for label, text in summary.notes(report, rows)]
     return tabular(headers, align, body, caption=report.model) + itemize(notes)

@@ -25,13 +25,6 @@ def render(report: Report, depth: int | None = None, receptive_field: bool = Fal
         body = [cells + (check,) for cells, check in zip(body, ["", *checks])]
     lines += ["| " + " | ".join(_escape(c) for c in cells) + " |" for cells in body]
     lines.append("")
-    lines += [f"- **{label}:** {_escape(text)}" for label, text in summary.footer(report)]
-    where = summary.where_it_sits(report, rows)
-    if where:
-        lines.append(f"- **Where it sits:** {where}")
-    lines += [f"- **Warning:** {_escape(w.message(with_hint=False))}" for w in report.warnings]
-    hint = summary.tiling_hint(report)
-    if hint:
-        lines.append(f"- **Hint:** {hint}")
-    lines += [f"- {_escape(note)}" for note in summary.expectation_notes(report)]
+    lines += [f"- **{label}:** {_escape(text)}" if label else f"- {_escape(text)}"
+              for label, text in summary.notes(report, rows)]
     return "\n".join(lines) + "\n"

@@ -148,3 +148,18 @@ def expectation_notes(report: Report) -> list[str]:
             why = f": {v.why}" if v.why and not v.right else ""
             notes.append(f"{mark} {v.target} {v.quantity} {v.answer} (computed {v.expected}){why}")
     return notes
+
+
+def notes(report: Report, rows: list[Row]) -> list[tuple[str, str]]:
+    """The lines under the table in every text format: totals, where it sits, warnings, the tiling hint and the
+    spec's expectations, as (label, text); an empty label is a plain note."""
+    out = list(footer(report))
+    where = where_it_sits(report, rows)
+    if where:
+        out.append(("Where it sits", where))
+    out += [("Warning", w.message(with_hint=False)) for w in report.warnings]
+    hint = tiling_hint(report)
+    if hint:
+        out.append(("Hint", hint))
+    out += [("", note) for note in expectation_notes(report)]
+    return out
