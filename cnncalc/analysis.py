@@ -35,7 +35,7 @@ def analyze(spec: Spec, *, input_shape: Shape | None = None, dtype: str = "fp32"
     if batch < 1:
         raise SpecError(f"batch must be positive, got {batch}", field="batch")
     if batch > MAX_SIZE:
-        raise SpecError(f"batch must be at most {MAX_SIZE_TEXT}", field="batch")
+        raise SpecError(f"must be at most {MAX_SIZE_TEXT}, got {batch}", field="batch")
     start = input_shape or spec.input
     if not known(*start):
         raise SpecError(f"the input {show_shape(start)} has symbols: `cnncalc summarize` and `cnncalc check` give "
@@ -149,9 +149,9 @@ class Walker:
             untiled = [replace(untiled[0], axis="height and width")]  # square layer, square input: one warning
         self.untiled += [(path, layer.line, u) for u in untiled]
         rf = None if facts.rf_undefined or flow.rf is None else flow.rf.step(facts.rf) if facts.rf else flow.rf
-        if rf is not None and known(*rf.size, *rf.jump, *rf.padding) \
-                and max(*rf.size, *rf.jump, *(abs(p) for p in rf.padding)) > MAX_SIZE:
-            rf = None  # beyond any real input: shown as "—"; strides of 2^64 would otherwise grow it without bound
+        if rf is not None and facts.rf is not None and any(isinstance(j, int) and j > MAX_SIZE for j in rf.jump):
+            rf = None  # strides of 2^64, layer after layer: a jump beyond any real input, shown as "—" (it would
+            # otherwise grow by 64 bits a row, and its size and padding with it)
         tensor = self.new_tensor() if facts.new_tensor else flow.tensor
         self.results.append(LayerResult(
             name=path, kind=layer.kind, description=description, input=shape, output=facts.output,

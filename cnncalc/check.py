@@ -10,9 +10,8 @@ from fractions import Fraction
 
 from cnncalc import arithmetic
 from cnncalc.errors import SpecError
-from cnncalc.limits import MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.layers.base import size_formula
-
+from cnncalc.limits import MAX_SIZE, MAX_SIZE_TEXT
 
 CANDIDATES = 1_000  # strides and pads tried for "fits instead"
 
@@ -91,16 +90,22 @@ def check_axis(n: int, k: int, s: int, p: int, d: int, ceil: bool) -> AxisCheck:
     )
 
 
-def check(height: int, width: int, *, channels: int | None = None, kernel: int = 3, stride: int = 1, pad: int = 0,
-          dilation: int = 1, filters: int | None = None, pool: bool = False, ceil: bool = False,
-          bias: bool = True) -> CheckResult:
-    for label, value, low in (("input", min(height, width), 1), ("filter", kernel, 1), ("stride", stride, 1),
-                              ("pad", pad, 0), ("dilation", dilation, 1), ("input", max(height, width), 1),
-                              ("channels", channels or 1, 1), ("filters", filters or 1, 1)):
+def check_options(**values: int) -> None:
+    """Each value positive (pad: zero or more) and at most MAX_SIZE; the field is the option's name."""
+    for label, value in values.items():
+        low = 0 if label == "pad" else 1
         if value < low:
             raise SpecError(f"must be {'positive' if low else 'zero or more'}, got {value}", field=label)
         if value > MAX_SIZE:
             raise SpecError(f"must be at most {MAX_SIZE_TEXT}, got {value}", field=label)
+
+
+def check(height: int, width: int, *, channels: int | None = None, kernel: int = 3, stride: int = 1, pad: int = 0,
+          dilation: int = 1, filters: int | None = None, pool: bool = False, ceil: bool = False,
+          bias: bool = True) -> CheckResult:
+    check_options(input=min(height, width), filter=kernel, stride=stride, pad=pad, dilation=dilation,
+                  channels=1 if channels is None else channels, filters=1 if filters is None else filters)
+    check_options(input=max(height, width))
     if pool and filters is not None:
         raise SpecError("a pooling window has no filters; drop --filters or --pool", field="filters")
 
@@ -113,7 +118,7 @@ def check(height: int, width: int, *, channels: int | None = None, kernel: int =
     sides = {height, width}
     strides = tuple(s for s in range(1, min(max(kernel, stride) + 2, CANDIDATES + 1))
                     if all(fits(n, s, pad) for n in sides))
-    pads = tuple(p for p in range(0, min(kernel + 1, CANDIDATES + 1)) if all(fits(n, stride, p) for n in sides))
+    pads = tuple(p for p in range(min(kernel + 1, CANDIDATES + 1)) if all(fits(n, stride, p) for n in sides))
     residue = arithmetic.effective_kernel(kernel, dilation) - 2 * pad  # n fits when n ≥ it and n ≡ it (mod stride)
     top = min(sides) - 1  # below: the largest such n ≤ top
     below = top - (top - residue) % stride

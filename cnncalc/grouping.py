@@ -45,7 +45,9 @@ def rows(report: Report, depth: int | None = None) -> list[Row]:
     while i < len(layers):
         parts = layers[i].name.split(".")
         key = ".".join(parts[:depth]) if depth is not None and len(parts) > depth else None
-        if key is None or key not in modules:
+        if key is None or key not in modules or not modules[key].first_row <= i < modules[key].end_row:
+            # a join row named under a module but recorded after it (a dense block's `0.concat`) stands alone;
+            # grouping it into the module would send i backwards, for ever
             out.append(_leaf_row(layers[i]))
             i += 1
             continue

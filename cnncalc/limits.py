@@ -41,3 +41,7 @@ MAX_NESTING = 48
 
 MAX_EXPRESSION = 200
 """Characters in one `$...` expression: Python's parser recurses on nested operators."""
+
+MAX_SYMBOLIC_ROWS = 2_000
+"""Rows analysed with a symbolic input (HxWx3): sympy takes about a millisecond per row, and a repeat's rows cannot
+reuse each other's formulas as they reuse their numbers."""

@@ -25,7 +25,8 @@ class Axis:
 
     @property
     def center(self) -> Fraction:
-        return self.start + Fraction(self.size - 1, 2)
+        half = Fraction(self.size - 1, 2) if isinstance(self.size, int) else (self.size - 1) / 2  # sympy: exact too
+        return self.start + half
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,19 @@ from sympy.printing.str import StrPrinter
 
 from cnncalc.analysis import Flow, Walker
 from cnncalc.errors import SpecError
+from cnncalc.limits import MAX_SYMBOLIC_ROWS
 from cnncalc.layers.base import known, size_formula
 from cnncalc.receptive import ReceptiveField
 from cnncalc.results import LayerResult
 from cnncalc.spec.model import Spec
+from cnncalc.spec.parse import rows as count_rows
 
 NAME = re.compile(r"[A-Za-wyzA-WYZ_][A-Za-wyzA-WYZ0-9_]*")  # no x: it separates the sizes (HxWx3)
+_PLAIN = re.compile(r"[0-9]{1,30}")  # ASCII digits int() reads ('²' is a digit to str.isdigit, not to int)
+
+
+def _plain(text: str) -> bool:
+    return bool(_PLAIN.fullmatch(text))
 
 
 def symbol(name: str) -> sp.Symbol:
@@ -265,6 +272,10 @@ def analyze_symbolic(spec: Spec, input_shape: tuple[Any, ...]) -> SymbolicReport
     """Every per-layer quantity as an expression in the input's symbols (fold()ed), with the tiling conditions."""
     if len(input_shape) != 3 or not known(input_shape[0]):
         raise SpecError("a symbolic input is HxWxC with a number of channels, e.g. HxWx3", field="input")
+    count = sum(count_rows(layer) for layer in spec.layers)
+    if count > MAX_SYMBOLIC_ROWS:  # about a millisecond of sympy per row, and repeats cannot share their rows
+        raise SpecError(f"this network has {count:,} rows; formulas are worked out for at most {MAX_SYMBOLIC_ROWS:,} "
+                        "(give the input as numbers)", field="input")
     walker = Walker(spec.file, simplify=fold_shape)
     flow = Flow(tuple(input_shape), ReceptiveField(), 0)
     for layer in spec.layers:
@@ -301,14 +312,14 @@ def parse_symbolic_input(text: str, channels: int | None = None) -> tuple[Any, .
         if channels is None:
             raise SpecError(f"{text!r} gives no channels: write HxWxC, e.g. {parts[0]}x{parts[1]}x3", field="input")
         parts.append(str(channels))
-    if len(parts) != 3 or not parts[2].isdigit() or int(parts[2]) < 1:
+    if len(parts) != 3 or not _plain(parts[2]) or int(parts[2]) < 1:
         raise SpecError(f"cannot read {text!r}: a symbolic input is HxWxC with a number of channels, e.g. HxWx3",
                         field="input")
     dims = []
     for p in parts[:2]:
         if NAME.fullmatch(p):
             dims.append(symbol(p))
-        elif p.isdigit() and int(p) > 0:
+        elif _plain(p) and int(p) > 0:
             dims.append(int(p))
         else:
             raise SpecError(f"cannot read {p!r} in {text!r}: a size is a positive number or a name", field="input")
@@ -330,7 +341,9 @@ def check_symbolic(height: Any, width: Any, *, kernel: int, stride: int, pad: in
                    ceil: bool = False) -> SymbolicCheck:
     """The output size as a formula, and the inputs it fits: N ≡ r (mod s) and N ≥ the smallest valid size."""
     from cnncalc import arithmetic
+    from cnncalc.check import check_options
 
+    check_options(kernel=kernel, stride=stride, pad=pad, dilation=dilation)
     k_eff = arithmetic.effective_kernel(kernel, dilation)
     sizes: list[Any] = []
     exact: list[Any] = []
@@ -352,9 +365,9 @@ def check_symbolic(height: Any, width: Any, *, kernel: int, stride: int, pad: in
 def parse_check_input(text: str) -> tuple[Any, Any, int | None]:
     """`check --input`: 'N', 'HxW' or 'HxWxC' where H and W may be names; the channels stay a number."""
     parts = [p.strip() for p in re.split(r"[xX×]", text.strip())]
-    if not 1 <= len(parts) <= 3 or (len(parts) == 3 and not parts[2].isdigit()):
+    if not 1 <= len(parts) <= 3 or (len(parts) == 3 and not _plain(parts[2])):
         raise SpecError(f"cannot read {text!r}: write N, HxW or HxWxC (e.g. N, HxWx3)", field="--input")
-    dims = [symbol(p) if NAME.fullmatch(p) else int(p) if p.isdigit() and int(p) > 0 else None for p in parts[:2]]
+    dims = [symbol(p) if NAME.fullmatch(p) else int(p) if _plain(p) and int(p) > 0 else None for p in parts[:2]]
     if any(d is None for d in dims):
         raise SpecError(f"cannot read {text!r}: a size is a positive number or a name", field="--input")
     h = dims[0]

@@ -22,6 +22,7 @@ import collections
 import copy
 import multiprocessing as mp
 import random
+import re
 import sys
 import tempfile
 import time
@@ -220,17 +221,42 @@ def mutate_text(rng: random.Random, text: str) -> bytes:
     return raw
 
 
+GOOD_LAYERS: list[Any] = ["relu", "conv3-8", "conv1-4", "maxpool", "bn", "FC-10", "flatten", "gap", "dropout",
+                          "LRN", "soft-max", {"conv": {"filters": 4, "kernel": 3, "stride": 2}},
+                          {"avgpool": {"kernel": 3, "stride": 1, "pad": 1}}, {"deconv": {"filters": 2, "kernel": 2,
+                                                                                           "stride": 2}},
+                          {"zeropad": {"pad": 1}}, {"adaptive_avgpool": {"output": 2}}, {"maxout": {"pieces": 2}}]
+
+
+def mutate_mildly(rng: random.Random, data: Any) -> Any:
+    """Changes that often keep the spec valid, so that the analysis and the renderers see it: small numbers,
+    ordinary layers inserted or removed."""
+    for _ in range(rng.randint(1, 2)):
+        where = rng.choice(paths(data))
+        target = get(data, where)
+        if isinstance(target, int) and not isinstance(target, bool):
+            data = put(data, where, rng.choice([1, 2, 3, 4, 5, 7, 8, 16, target * 2, max(1, target // 2)]))
+        elif isinstance(target, list) and target and rng.random() < 0.7:
+            target.insert(rng.randrange(len(target) + 1), copy.deepcopy(rng.choice(GOOD_LAYERS)))
+        elif isinstance(target, list) and len(target) > 1:
+            del target[rng.randrange(len(target))]
+    return data
+
+
 def make_case(rng: random.Random, seeds: list[Any], seed_texts: list[str]) -> bytes:
     i = rng.randrange(len(seeds))
     data = copy.deepcopy(seeds[i])
-    if rng.random() < 0.9:
+    roll = rng.random()
+    if roll < 0.4:
+        data = mutate_mildly(rng, data)
+    elif roll < 0.95:
         pool = [get(s, p) for s in rng.sample(seeds, 2) for p in rng.sample(paths(s), 3)]
         data = mutate_structure(rng, data, pool)
     try:
         text = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, allow_unicode=True, width=10**6)
     except (yaml.YAMLError, RecursionError):  # pragma: no cover - our own values always dump
         text = seed_texts[i]
-    if rng.random() < 0.3:
+    if roll >= 0.4 and rng.random() < 0.4:
         return mutate_text(rng, text)
     return text.encode("utf-8", "surrogatepass")
 
@@ -341,6 +367,7 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds before a case counts as a hang")
+    parser.add_argument("--show", type=int, default=15, help="kinds of errors without a line to list")
     parser.add_argument("--out", type=Path, default=None, help="write each finding here (default: a temp dir)")
     opts = parser.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -355,6 +382,8 @@ def main() -> int:
     commands: collections.Counter[str] = collections.Counter()
     findings: dict[str, list[str]] = collections.defaultdict(list)
     slow: list[tuple[float, str]] = []
+    unlocated: dict[str, list[str]] = collections.defaultdict(list)  # spec errors that name no line
+    messages: collections.Counter[str] = collections.Counter()  # every error message, numbers masked
     started = time.perf_counter()
     for n in range(opts.cases):
         spec = work / f"case{n}.yaml"
@@ -374,6 +403,12 @@ def main() -> int:
                 finding = f"traceback: {signature(trace)}"
             elif code not in (0, 1, 2, 3):
                 finding = f"exit code {code}: {output.strip()[-160:]}"
+            message = next((line for line in output.splitlines() if line.startswith("Error: ")), "")
+            if message:
+                messages[re.sub(r"\d+", "#", message.replace(args[1], "SPEC"))[:160]] += 1
+            if code == 1 and args[0] != "check" and message and not re.match(rf"Error: {re.escape(args[1])}:\d+: ",
+                                                                               message):
+                unlocated[re.sub(r"\d+|'[^']*'", "#", message.replace(args[1], "SPEC"))[:100]].append(f"case{n}")
             if elapsed > SLOW_S:
                 slow.append((elapsed, f"case{n}: {' '.join(a[:40] for a in args)}"))
         if finding:
@@ -384,10 +419,14 @@ def main() -> int:
             findings[finding].append(f"case{n}")
         spec.unlink()
     wall = time.perf_counter() - started
+    (out / "messages.txt").write_text("".join(f"{k:6d}  {m}\n" for m, k in messages.most_common()))
     print(f"{opts.cases:,} cases in {wall:.1f} s ({opts.cases / wall:.0f}/s), seed {opts.seed}")
     print("commands:   " + ", ".join(f"{c} {k}" for c, k in sorted(commands.items())))
     print("exit codes: " + ", ".join(f"{c}: {k}" for c, k in sorted(codes.items())))
     print(f"slow (> {SLOW_S:g} s): {len(slow)}" + "".join(f"\n  {t:.1f} s  {what}" for t, what in sorted(slow)[-5:]))
+    print(f"errors naming no line: {sum(len(v) for v in unlocated.values())} in {len(unlocated)} kinds")
+    for what, cases in sorted(unlocated.items(), key=lambda kv: -len(kv[1]))[:opts.show]:
+        print(f"  {len(cases):4d} x {what}   e.g. {cases[0]}")
     total = sum(len(v) for v in findings.values())
     print(f"findings:   {total} in {len(findings)} kinds" + (f" (cases saved in {out})" if total else ""))
     for what, cases in sorted(findings.items(), key=lambda kv: -len(kv[1])):

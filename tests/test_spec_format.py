@@ -1,11 +1,10 @@
-"""The spec language: every accepted notation, and errors that name the line and the field."""
+"""The spec language: every accepted notation (its errors are in test_errors_*.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from cnncalc import analyze, loads_spec
-from cnncalc.errors import SpecError
 
 
 def one_layer(layer: str, input_: str = "32x32x3"):  # noqa: ANN201
@@ -85,46 +84,3 @@ def test_activations_batchnorm_and_friends() -> None:
     assert one_layer("dropout: {p: 0.4}").activations == 0
     assert one_layer("zeropad: {pad: 2}").output == (3, 36, 36)
     assert one_layer("flatten").output == (3072,)
-
-
-@pytest.mark.parametrize(
-    ("text", "line", "field", "message"),
-    [
-        ("input: 32x32x3\nlayers:\n  - conv: {filters: 0, kernel: 3}\n", 3, "layers[0].conv.filters",
-         "must be positive, got 0"),
-        ("input: 32x32x3\nlayers:\n  - relu\n  - conv: {filters: 4, kernal: 3}\n", 4, "layers[1].conv.kernal",
-         "unknown option for conv (did you mean 'kernel'?)"),
-        ("input: 32x32x3\nlayers:\n  - convv: {filters: 4}\n", 3, "layers[0]", "unknown layer type 'convv' (did you mean 'conv'?)"),
-        ("input: 32x32x3\nlayers:\n  - conv: {filters: yes, kernel: 3}\n", 3, "layers[0].conv.filters",
-         "YAML reads yes/no/on/off as booleans"),
-        ("input: 32x32x3\nlayers:\n  - conv: {filters: 2.5, kernel: 3}\n", 3, "layers[0].conv.filters",
-         "must be a whole number"),
-        ("input: 32x32\nlayers: [relu]\n", 1, "input", "gives no channels"),
-        ("inputs: 32x32x3\nlayers: [relu]\n", 1, "inputs", "did you mean 'input'?"),
-        ("input: 32x32x3\nlayers:\n  - conv: {filters: 4, kernel: 3, stride: 2, pad: same}\n", 3,
-         "layers[0].conv.pad", "'same' padding needs stride 1"),
-    ],
-    ids=["zero-filters", "misspelt-option", "unknown-type", "yaml-boolean", "float-count", "no-channels",
-         "unknown-top-level", "same-with-stride"],
-)
-def test_errors_name_line_and_field(text: str, line: int, field: str, message: str) -> None:
-    with pytest.raises(SpecError) as info:
-        loads_spec(text)
-    err = info.value
-    assert (err.line, err.field) == (line, field)
-    assert message in str(err)
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("input: 5x5x3\nlayers:\n  - conv: {filters: 4, kernel: 7}\n", "larger than the padded input"),
-        ("input: 5x5x3\nlayers:\n  - conv: {filters: 4, kernel: 3, groups: 2}\n", "not divisible by groups=2"),
-        ("input: 5x5x3\nlayers: [flatten, conv3-8]\n", "needs a CxHxW feature map"),
-        ("input: 4x4x3\nlayers: [maxpool, maxpool, maxpool]\n", "larger than the padded input height 1"),
-    ],
-    ids=["kernel-too-big", "groups", "conv-after-flatten", "shrinks-to-nothing"],
-)
-def test_shape_errors(text: str, message: str) -> None:
-    with pytest.raises(SpecError, match=message):
-        analyze(loads_spec(text))

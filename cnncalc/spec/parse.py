@@ -14,8 +14,8 @@ from typing import Any
 
 from cnncalc.errors import SpecError
 from cnncalc.layers import LAYER_TYPES, Layer, Shape
-from cnncalc.limits import MAX_EXPANSION, MAX_NESTING, MAX_REPEAT, MAX_ROWS, MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.layers.graph import Concat, Container, Dense, Repeat, Residual, Sequence
+from cnncalc.limits import MAX_EXPANSION, MAX_NESTING, MAX_REPEAT, MAX_ROWS, MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.spec import expr, shorthand
 from cnncalc.spec.model import Spec
 from cnncalc.spec.options import Options, suggest, type_name
@@ -50,8 +50,8 @@ def build_spec(data: Any, *, file: str | None, default_name: str, variant: str |
                         line=getattr(data, "line", 1))
     for key in data:
         if key not in TOP_LEVEL_KEYS:
-            raise SpecError(f"unknown top-level field{suggest(key, TOP_LEVEL_KEYS)}", line=line_of(data, key),
-                            field=key)
+            hint = suggest(key, TOP_LEVEL_KEYS) or f" (known: {', '.join(TOP_LEVEL_KEYS)})"
+            raise SpecError(f"unknown top-level field{hint}", line=line_of(data, key), field=key)
     for key in ("input", "layers"):
         if key not in data:
             raise SpecError(f"the spec needs {key!r}", line=getattr(data, "line", 1), field=key)
@@ -108,9 +108,11 @@ def parse_input(value: Any, *, line: int | None, field: str, channels: int | Non
         from cnncalc.symbolic import parse_symbolic_input  # sympy only when a symbol appears
 
         try:
-            return parse_symbolic_input(value, channels)  # type: ignore[return-value]
+            symbolic = parse_symbolic_input(value, channels)
         except SpecError as exc:
             raise bad(exc.message) from None
+        if symbolic is not None:  # None: letters but no name ('22ax3'), read below as a mistyped size
+            return symbolic  # type: ignore[return-value]
     if isinstance(value, str):
         if any(len(digits) > 30 for digits in re.findall(r"\d+", value)):  # int() refuses past 4,300 digits
             raise bad(f"sizes must be at most {MAX_SIZE_TEXT}")
@@ -133,7 +135,8 @@ def parse_input(value: Any, *, line: int | None, field: str, channels: int | Non
     if isinstance(value, dict):
         unknown = [k for k in value if k not in ("channels", "height", "width")]
         if unknown:
-            raise SpecError(f"unknown field{suggest(unknown[0], ('channels', 'height', 'width'))}",
+            hint = suggest(unknown[0], ("channels", "height", "width")) or " (known: channels, height, width)"
+            raise SpecError(f"unknown field{hint}",
                             line=line_of(value, unknown[0]), field=f"{field}.{unknown[0]}")
         missing = [k for k in ("channels", "height", "width") if k not in value]
         if missing:
@@ -381,6 +384,7 @@ class Parser:
             raise SpecError(f"block {kind!r} needs exactly one body (e.g. 'layers', 'concat', 'residual'), got "
                             f"{len(body_keys)}", line=line_of(self.blocks, kind), field=f"blocks.{kind}")
         body_kind = body_keys[0]
+        self.check_kind(body_kind, line_of(definition, body_kind), f"blocks.{kind}.{body_kind}")
         self.stack.append(kind)
         try:
             node = self.node(body_kind, definition[body_kind], line=line_of(definition, body_kind),
@@ -393,11 +397,17 @@ class Parser:
                   scope: dict[str, Any]) -> dict[str, Any]:
         declared = definition.get("args") or {}
         if isinstance(declared, list):
+            for name in declared:
+                if not isinstance(name, str) or not name.isidentifier():
+                    raise SpecError(f"an argument is a name like 'width', got {type_name(name)}",
+                                    line=line_of(definition, "args"), field=f"blocks.{kind}.args")
             declared = {name: None for name in declared}
         if not isinstance(declared, dict):
             raise SpecError("args is a list of names or a mapping of names to defaults (null: required)",
                             line=line_of(definition, "args"), field=f"blocks.{kind}.args")
         names = list(declared)
+        if not names and value is not None and value != {} and value != []:
+            raise SpecError(f"block {kind!r} takes no arguments, got {type_name(value)}", line=line, field=path)
         if value is None:
             given: dict[str, Any] = {}
         elif isinstance(value, list):

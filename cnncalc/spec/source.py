@@ -94,13 +94,31 @@ def parse_yaml(text: str) -> Any:
         node = yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise SpecError(f"YAML syntax error: {problem}", line=mark.line + 1 if mark else None) from None
+        raise SpecError(f"YAML syntax error: {_syntax(exc, text)}", line=mark.line + 1 if mark else None) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses (a control character): no mark, a position
+        line = text[: exc.position].count("\n") + 1
+        raise SpecError(f"YAML error: unacceptable character #x{exc.character:04x}: {exc.reason}", line=line) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"YAML error: {exc}") from None
     if node is None:
         raise SpecError("the file holds no YAML document")
     return _Builder().build(node, 0)
+
+
+def _syntax(exc: yaml.MarkedYAMLError, text: str) -> str:
+    """PyYAML's problem, with what it was parsing and where that began ('did not find expected ',' or ']'
+    (while parsing a flow sequence, line 2)'), and a word on tabs, the most common cause of all."""
+    problem = (exc.problem or "invalid YAML").removeprefix("but ")
+    mark = exc.problem_mark
+    if problem == "found undefined alias" and mark:  # libyaml leaves the name out; it is at the mark
+        problem += f" {text[mark.index:].split(maxsplit=1)[0].rstrip(',]}')[:40]!r}"
+    if exc.context:
+        where = f", line {exc.context_mark.line + 1}" if exc.context_mark and mark and \
+            exc.context_mark.line != mark.line else ""
+        problem += f" ({exc.context}{where})"
+    if mark and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+        problem += "; YAML indents with spaces, not tabs"
+    return problem
 
 
 def _check_events(text: str, loader: type) -> None:
