@@ -121,8 +121,8 @@ def check(height: int, width: int, *, channels: int | None = None, kernel: int =
     pads = tuple(p for p in range(min(kernel + 1, CANDIDATES + 1)) if all(fits(n, stride, p) for n in sides))
     residue = arithmetic.effective_kernel(kernel, dilation) - 2 * pad  # n fits when n ≥ it and n ≡ it (mod stride)
     top = min(sides) - 1  # below: the largest such n ≤ top
-    below = top - (top - residue) % stride
-    below = below if below >= max(1, residue) else None
+    nearest = top - (top - residue) % stride
+    below = nearest if nearest >= max(1, residue) else None
     start = max(max(sides) + 1, residue, 1)  # above: the smallest such n ≥ start
     above = start + (residue - start) % stride
     return CheckResult(

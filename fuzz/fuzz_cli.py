@@ -6,7 +6,7 @@ Not part of the test suite (it runs for minutes). Usage:
     python fuzz/fuzz_cli.py                      # 3,000 cases, seed 0
     python fuzz/fuzz_cli.py --cases 500 --seed 7 --timeout 5 --out /tmp/findings
 
-Each case is a shipped spec or a small built-in one, mutated in its structure (hostile values, deleted or
+Each case is a shipped spec or a small built-in one (or, for `cnncalc grade`, an answers file from examples/), mutated in its structure (hostile values, deleted or
 misspelt keys, wrapped in repeats and branches, blocks that use themselves...) and often in its text (stray YAML
 syntax, invalid UTF-8, tags, aliases, truncation), then run through one command with random options. Cases run
 in a worker process through click's CliRunner (fast: no interpreter start per case); a case that does not answer
@@ -250,7 +250,7 @@ def make_case(rng: random.Random, seeds: list[Any], seed_texts: list[str]) -> by
     if roll < 0.4:
         data = mutate_mildly(rng, data)
     elif roll < 0.95:
-        pool = [get(s, p) for s in rng.sample(seeds, 2) for p in rng.sample(paths(s), 3)]
+        pool = [get(s, p) for s in rng.choices(seeds, k=2) for p in rng.sample(paths(s), min(3, len(paths(s))))]
         data = mutate_structure(rng, data, pool)
     try:
         text = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, allow_unicode=True, width=10**6)
@@ -374,6 +374,8 @@ def main() -> int:
     rng = random.Random(opts.seed)
     seed_texts = [p.read_text() for p in sorted((ROOT / "specs").glob("*.yaml"))] + SEEDS_INLINE
     seeds = [yaml.safe_load(t) for t in seed_texts]
+    answer_texts = [p.read_text() for p in sorted((ROOT / "examples").glob("**/*.yaml"))]  # `cnncalc grade` files
+    answers = [yaml.safe_load(t) for t in answer_texts]
     out = opts.out or Path(tempfile.mkdtemp(prefix="cnncalc-fuzz-"))
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="cnncalc-fuzz-cases-"))
@@ -387,8 +389,12 @@ def main() -> int:
     started = time.perf_counter()
     for n in range(opts.cases):
         spec = work / f"case{n}.yaml"
-        spec.write_bytes(make_case(rng, seeds, seed_texts))
-        args = make_args(rng, str(spec))
+        if answers and rng.random() < 0.06:
+            spec.write_bytes(make_case(rng, answers, answer_texts))
+            args = ["grade", str(spec), "--format", rng.choice(["text", "markdown", "latex", "json", "csv"])]
+        else:
+            spec.write_bytes(make_case(rng, seeds, seed_texts))
+            args = make_args(rng, str(spec))
         commands[args[0]] += 1
         status, answer = pool.run(args, opts.timeout)
         finding = None
@@ -419,6 +425,7 @@ def main() -> int:
             findings[finding].append(f"case{n}")
         spec.unlink()
     wall = time.perf_counter() - started
+    work.rmdir()  # every case file was removed after its run; findings live in `out`
     (out / "messages.txt").write_text("".join(f"{k:6d}  {m}\n" for m, k in messages.most_common()))
     print(f"{opts.cases:,} cases in {wall:.1f} s ({opts.cases / wall:.0f}/s), seed {opts.seed}")
     print("commands:   " + ", ".join(f"{c} {k}" for c, k in sorted(commands.items())))

@@ -98,11 +98,13 @@ def test_a_block_without_arguments_given_one(tmp_path: Path) -> None:
      "block 'two' needs exactly one body (e.g. 'layers', 'concat', 'residual'), got 2"),
     ("  b: [relu]\n", "b", 3, "blocks.b", "a block is a mapping with 'args' and one body, got a list"),
     ("  b: {args: [3], layers: [relu]}\n", "{b: 1}", 3, "blocks.b.args", "an argument is a name like 'width', got 3"),
+    ("  b: {args: [{n: 1}], layers: [relu]}\n", "{b: 1}", 3, "blocks.b.args",
+     "an argument is a name like 'width', got a mapping"),
     ("  b: {args: [n, 'my width'], layers: [relu]}\n", "{b: [1, 2]}", 3, "blocks.b.args",
      "an argument is a name like 'width', got the text 'my width'"),
     ("  b: {args: 3, layers: [relu]}\n", "b", 3, "blocks.b.args",
      "args is a list of names or a mapping of names to defaults (null: required)"),
-], ids=["named-like-a-layer", "named-like-a-key", "no-body", "two-bodies", "not-a-mapping", "argument-not-a-name",
+], ids=["named-like-a-layer", "named-like-a-key", "no-body", "two-bodies", "not-a-mapping", "argument-not-a-name", "argument-a-mapping",
         "argument-with-space", "args-not-a-list"])
 def test_block_definitions(tmp_path: Path, blocks: str, use: str, line: int, field: str, message: str) -> None:
     text = f"input: 8x8x4\nblocks:\n{blocks}layers:\n  - {use}\n"

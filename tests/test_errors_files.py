@@ -98,6 +98,11 @@ def test_top_level_that_is_not_a_spec(tmp_path: Path, text: str, line: int, mess
     assert error(tmp_path, text) == f"Error: bad.yaml:{line}: {message}\n"
 
 
+def test_a_name_too_long_for_the_system(tmp_path: Path) -> None:
+    name = "a" * 5000
+    assert error(tmp_path, None, name) == f"Error: {'a' * 60}... (5,000 characters): cannot read: File name too long\n"
+
+
 def test_file_larger_than_the_limit(tmp_path: Path) -> None:
     text = GOOD + "#" * MAX_BYTES
     assert error(tmp_path, text) == "Error: bad.yaml: file is larger than 10,000,000 bytes\n"

@@ -56,6 +56,13 @@ def test_a_file_of_a_million_tiny_items_is_refused_before_it_is_built(tmp_path: 
     assert message == "Error: bad.yaml:99998: more than 100,000 YAML nodes; refused\n"
 
 
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_endless_file_is_read_only_up_to_the_limit(tmp_path: Path) -> None:
+    with Clock():
+        message = error(tmp_path, None, "/dev/zero")
+    assert message == "Error: /dev/zero: file is larger than 10,000,000 bytes\n"
+
+
 def run_subprocess(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
     """A separate interpreter: if deep nesting ever crashed it again (a segfault in libyaml's recursive
     composer), this test would fail instead of killing the test run."""
@@ -287,6 +294,29 @@ def test_check_never_loops_over_a_size(tmp_path: Path, args: list[str], expected
     with Clock():
         result = run_cli(tmp_path, None, *args, command="check")
     assert result.exit_code in (0, 3) and expected in result.stdout
+
+
+def test_collapsing_a_dense_block_by_depth_terminates(tmp_path: Path) -> None:
+    """A dense block's join rows (`denseblock1.0.concat`) are recorded after the module they are named under;
+    grouping them into it used to send the row index backwards, for ever (found by fuzz/fuzz_cli.py)."""
+    text = (ROOT / "specs" / "densenet121.yaml").read_text()
+    with Clock():
+        result = run_cli(tmp_path, text, "--depth", "2", "--format", "markdown")
+    assert result.exit_code == 0
+    assert "| denseblock1.0 | dense_layer |" in result.stdout and "| denseblock1.0.concat | concat " in result.stdout
+
+
+def test_symbolic_input_through_a_residual_of_vectors(tmp_path: Path) -> None:
+    """Receptive fields of flattened inputs are sympy expressions with a symbolic input; joining two of them
+    used to put a sympy size into a Fraction (found by fuzz/fuzz_cli.py)."""
+    text = "input: 8x8x3\nlayers:\n  - FC-16\n  - residual: {body: [FC-16], shortcut: [FC-16]}\n"
+    assert run_cli(tmp_path, text, "--input", "HxWx3").exit_code == 0
+
+
+def test_letters_that_are_no_name_are_a_mistyped_size(tmp_path: Path) -> None:
+    assert error(tmp_path, "input: 22ax3x3\nlayers: [relu]\n") == (
+        "Error: bad.yaml:1: input: cannot read '22ax3x3': write HxWxC (e.g. 224x224x3), [C, H, W] or "
+        "{channels: 3, height: 224, width: 224}\n")
 
 
 def test_check_refuses_beyond_the_limit(tmp_path: Path) -> None:

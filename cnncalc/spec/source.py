@@ -63,12 +63,17 @@ def read_spec_file(path: str | Path) -> Any:
     """Read and parse a spec file; every failure is a SpecError naming the file."""
     name = str(path)
     p = Path(path)
-    if not p.exists():
+    try:
+        missing, directory = not p.exists(), p.is_dir()
+    except (OSError, ValueError) as exc:  # a name too long for the system, a NUL byte
+        raise SpecError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=_short(name)) from None
+    if missing:
         raise SpecError("no such file", file=name)
-    if p.is_dir():
+    if directory:
         raise SpecError("is a directory, not a spec file", file=name)
     try:
-        raw = p.read_bytes()
+        with p.open("rb") as f:
+            raw = f.read(MAX_BYTES + 1)  # bounded: /dev/zero or a huge file must not fill the memory
     except OSError as exc:
         raise SpecError(f"cannot read: {exc.strerror}", file=name) from None
     if len(raw) > MAX_BYTES:
