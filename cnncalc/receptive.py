@@ -8,14 +8,13 @@ size r ← r + (k − 1)·j, jump j ← j·s, start ← start − p·j; the firs
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 from cnncalc.layers.base import RFStep
 
 
-@dataclass(frozen=True)
-class Axis:
+class Axis(NamedTuple):  # a tuple, not a dataclass: one is made per layer and axis, 100,000s for big specs
     size: int = 1
     jump: int = 1
     start: int = 0
@@ -29,12 +28,11 @@ class Axis:
         return self.start + half
 
 
-@dataclass(frozen=True)
-class ReceptiveField:
+class ReceptiveField(NamedTuple):
     """Per axis (height, width): what the first output unit of a layer sees of the network input."""
 
-    height: Axis = Axis()
-    width: Axis = Axis()
+    height: Axis = Axis()  # noqa: RUF009 - an immutable default
+    width: Axis = Axis()  # noqa: RUF009
 
     def step(self, steps: tuple[RFStep, RFStep]) -> ReceptiveField:
         return ReceptiveField(self.height.step(*steps[0]), self.width.step(*steps[1]))

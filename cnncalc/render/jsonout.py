@@ -86,8 +86,10 @@ def dumps_by_line(data: dict[str, Any]) -> str:
     parts = []
     for key, value in data.items():
         if isinstance(value, list) and value and isinstance(value[0], dict):
-            items = ",\n".join(f"    {json.dumps(item, ensure_ascii=False)}" for item in value)
-            text = f"[\n{items}\n  ]"
+            # one C-encoded dump, then a line break between the rows: several times faster than a dump per row
+            # (a nested list of mappings inside a row may break too; the JSON stays the same)
+            items = json.dumps(value, ensure_ascii=False)[1:-1].replace("}, {", "},\n    {")
+            text = f"[\n    {items}\n  ]"
         else:
             text = json.dumps(value, ensure_ascii=False)
         parts.append(f"  {json.dumps(key)}: {text}")
