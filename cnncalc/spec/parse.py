@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cnncalc.errors import SpecError
+from cnncalc.figures import parse_figure
 from cnncalc.layers import LAYER_TYPES, Layer, Shape
 from cnncalc.layers.graph import Concat, Container, Dense, Repeat, Residual, Sequence
 from cnncalc.limits import MAX_EXPANSION, MAX_NESTING, MAX_REPEAT, MAX_ROWS, MAX_SIZE, MAX_SIZE_TEXT
@@ -163,8 +164,6 @@ def parse_paper(value: Any, line: int | None, field: str) -> tuple[tuple[str, st
         if key not in PAPER_KEYS:
             raise SpecError(f"unknown figure{suggest(key, PAPER_KEYS)} (known: {', '.join(PAPER_KEYS)})",
                             line=line_of(value, key), field=f"{field}.{key}")
-        from cnncalc.figures import parse_figure
-
         try:
             parse_figure(figure)
         except ValueError as exc:
