@@ -99,6 +99,9 @@ def parse_yaml(text: str) -> Any:
         node = yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if "maximum nesting depth" in (exc.problem or ""):  # PyYAML ≥ 6.0.4 stops deep nesting itself, earlier
+            raise SpecError(f"nested deeper than {MAX_DEPTH} levels; refused",
+                            line=mark.line + 1 if mark else None) from None
         raise SpecError(f"YAML syntax error: {_syntax(exc, text)}", line=mark.line + 1 if mark else None) from None
     except yaml.reader.ReaderError as exc:  # a character YAML refuses (a control character): no mark, a position
         line = text[: exc.position].count("\n") + 1
