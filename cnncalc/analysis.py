@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from cnncalc.arithmetic.sizes import equal, known
 from cnncalc.errors import DoesNotFit, ShapeError, SpecError
 from cnncalc.layers import Layer, Shape, numel, show_shape
-from cnncalc.layers.base import Facts, Untiled, known
+from cnncalc.layers.base import Facts, Untiled
 from cnncalc.layers.graph import Concat, Container, Dense, Repeat, Residual, Sequence, projection
 from cnncalc.limits import MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.receptive import ReceptiveField, merge
@@ -225,13 +226,7 @@ class Walker:
 
 def same(a: Shape, b: Shape) -> bool:
     """Shapes agree: plain equality for numbers, proven equality for symbolic sizes."""
-    if len(a) != len(b):
-        return False
-    if all(known(x) for x in (*a, *b)):
-        return a == b
-    from cnncalc.symbolic import equal
-
-    return all(equal(x, y) for x, y in zip(a, b))
+    return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b))
 
 
 def body_stride(items: tuple[Layer, ...]) -> int | None:

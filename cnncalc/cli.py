@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
 from cnncalc.errors import CnnCalcError, SpecError
 
+F = TypeVar("F", bound=Callable[..., Any])
 DTYPES = ("fp32", "fp16", "bf16", "fp64", "int8")
 _SIZE = re.compile(r"\s*(\d{1,4000})\s*(?:[x×]\s*(\d{1,4000})\s*)?(?:[x×]\s*(\d{1,4000})\s*)?", re.IGNORECASE)
 
@@ -42,6 +44,47 @@ def main() -> None:
     """
 
 
+# --- output: one place turns a command's document or data into the chosen format --------------------------------
+
+FORMATS = ("table", "markdown", "latex", "csv", "json")  # every command offers these
+PROSE_FORMATS = ("text", *FORMATS)  # explain, grade and check also write prose (their default)
+
+
+def format_option(choices: tuple[str, ...] = FORMATS, default: str = "table") -> Callable[[F], F]:
+    return click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True,
+                        help="table: the terminal; markdown, latex (booktabs), csv: documents; json: the data.")
+
+
+def _emit(fmt: str, document: Callable[[], Any], json_text: Callable[[], str],
+          text: Callable[[], str] | None = None) -> None:
+    """Write what a command shows in `fmt`: its JSON contract, its prose, or its document through a writer."""
+    if fmt == "json":
+        out = json_text()
+    elif fmt == "text" and text is not None:
+        out = text()
+    elif fmt == "table":
+        from cnncalc.writers import terminal
+
+        terminal.show(document(), terminal.console())
+        return
+    else:
+        from cnncalc.writers import write
+
+        out = write(document(), fmt)
+    click.echo(out, nl=not out.endswith("\n"))
+
+
+def _override(model: Any, input_size: str | None) -> Any:
+    """--input, read against the spec's own channels (HxW or N keep them)."""
+    from cnncalc.spec import parse_input
+
+    if input_size is None:
+        return None
+    return parse_input(input_size, line=None, field="--input", channels=model.input[0])
+
+
+# --- commands ----------------------------------------------------------------------------------------------------
+
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=True, path_type=str))
 @click.option("--input", "input_size", metavar="HxWxC|HxW|N",
@@ -50,8 +93,7 @@ def main() -> None:
               help="Bytes per value for memory.")
 @click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Samples per batch.")
 @click.option("--no-bias", is_flag=True, help='Count params as the slides do, "not counting biases".')
-@click.option("--format", "fmt", type=click.Choice(("table", "json", "csv", "markdown", "latex")), default="table",
-              show_default=True)
+@format_option(("table", "json", "csv", "markdown", "latex"))
 @click.option("--strict", is_flag=True, help="A layer that does not tile its input is an error (exit 3).")
 @click.option("--variant", default=None, help="One of the spec's named variants (e.g. torchvision).")
 @click.option("--depth", type=click.IntRange(min=1), default=1, show_default=True,
@@ -68,56 +110,38 @@ def summarize(spec: str, input_size: str | None, dtype: str, batch: int, no_bias
               receptive_field: bool, why: int | None) -> None:
     """Per-layer output volume, memory, params and MACs of SPEC, with totals."""
     from cnncalc.analysis import analyze
-    from cnncalc.spec import load_spec, parse_input
+    from cnncalc.spec import load_spec
 
     model = load_spec(spec, variant=variant)
-    override = None
-    if input_size is not None:
-        override = parse_input(input_size, line=None, field="--input", channels=model.input[0])
+    override = _override(model, input_size)
     shape = override or model.input
     if not all(isinstance(d, int) for d in shape):
-        from cnncalc.render import symbolic as render_symbolic
         from cnncalc.symbolic import analyze_symbolic
+        from cnncalc.views import symbolic as view
 
         near = model.input[1] if isinstance(model.input[-1], int) and len(model.input) == 3 else None
         symbolic = analyze_symbolic(model, shape)
-        if fmt == "json":
-            click.echo(render_symbolic.render_json(symbolic, near))
-        else:
-            render_symbolic.render_table(symbolic, _console(), near, why)
+        _emit(fmt, lambda: view.document(symbolic, near, why), lambda: view.json_text(symbolic, near))
         return
     report = analyze(model, input_shape=override, dtype=dtype, batch=batch, count_biases=not no_bias,
                      strict=strict)
     rows_depth = None if expand else depth
     if plot_file:
         from cnncalc import grouping
-        from cnncalc.render.plot import profile
+        from cnncalc.charts import profile
 
         profile(report, grouping.rows(report, rows_depth), plot_file)
         click.echo(f"Wrote {plot_file}", err=True)
-    if fmt == "table":
-        from cnncalc.render import table
+    from cnncalc.views import summarize as view
 
-        table.render(report, _console(), rows_depth, receptive_field)
-    elif fmt == "latex":
-        from cnncalc.render import latex
-
-        click.echo(latex.render(report, rows_depth, receptive_field), nl=False)
-    else:
-        from cnncalc.render import csvout, jsonout, markdown
-
-        if fmt == "json":
-            click.echo(jsonout.render(report, receptive_field))
-        elif fmt == "csv":
-            click.echo(csvout.render(report, rows_depth), nl=False)
-        else:
-            click.echo(markdown.render(report, rows_depth, receptive_field), nl=False)
+    _emit(fmt, lambda: view.document(report, rows_depth, receptive_field),
+          lambda: view.json_text(report, receptive_field))
     _exit_on_failed_expectations(report)
 
 
 def _exit_on_failed_expectations(report: Any) -> None:
     """`expect:` in the spec (an answer key kept as a spec): a mismatch is a negative answer, exit 3."""
-    from cnncalc.grade import expectations, has_expectations
+    from cnncalc.grade.judge import expectations, has_expectations
 
     if has_expectations(report) and not all(v.right for v in expectations(report)):
         sys.exit(3)
@@ -127,33 +151,34 @@ def _exit_on_failed_expectations(report: Any) -> None:
 @click.argument("spec", type=click.Path(dir_okay=True, path_type=str))
 @click.option("--variant", default=None, help="One of the spec's named variants.")
 @click.option("--no-bias", is_flag=True, help='Count params "not counting biases".')
-def table(spec: str, variant: str | None, no_bias: bool) -> None:
+@format_option()
+def table(spec: str, variant: str | None, no_bias: bool, fmt: str) -> None:
     """SPEC in the layout of the GoogLeNet paper's Table 1: type, patch size/stride, output size, depth, the
     inception columns, params and ops — computed, with the paper's own figures (`paper:` in the spec) beside them
     and ✗ where they differ by more than rounding."""
     from cnncalc.analysis import analyze
-    from cnncalc.render.tables import render_paper_table
+    from cnncalc.paper_table import checks, paper_table
     from cnncalc.spec import load_spec
-    from cnncalc.tables import checks, paper_table
+    from cnncalc.views import paper_table as view
 
     report = analyze(load_spec(spec, variant=variant), count_biases=not no_bias)
     total = checks(report.paper, report.totals.params, report.totals.macs)
-    render_paper_table(paper_table(report), report.model, total, _console())
+    rows = paper_table(report)
+    _emit(fmt, lambda: view.document(rows, report.model, total), lambda: view.json_text(rows, report.model, total))
 
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
 @click.option("--variant", default=None, help="Use this named variant for every spec that has it.")
 @click.option("--totals", "totals_only", is_flag=True, help="Only the params and MACs rows (VGG's Table 2).")
-@click.option("--format", "fmt", type=click.Choice(("table", "markdown", "latex", "csv", "json")), default="table",
-              show_default=True)
+@format_option()
 def compare(specs: tuple[str, ...], variant: str | None, totals_only: bool, fmt: str) -> None:
     """Several specs side by side, like the ResNet and DenseNet tables: one row per stage with its block
     configuration per spec, then params and MACs (the papers' FLOPs)."""
     from cnncalc.analysis import analyze
-    from cnncalc.render.tables import render_comparison
+    from cnncalc.comparison import compare as side_by_side
     from cnncalc.spec import load_spec
-    from cnncalc.tables import compare as side_by_side
+    from cnncalc.views import compare as view
 
     reports = []
     for path in specs:
@@ -162,31 +187,21 @@ def compare(specs: tuple[str, ...], variant: str | None, totals_only: bool, fmt:
             model = load_spec(path, variant=variant)
         reports.append(analyze(model))
     comparison = side_by_side(reports)
-    if fmt == "table":
-        render_comparison(comparison, _console(), totals_only)
-        return
-    from cnncalc.render import exports
-
-    render = {"markdown": exports.comparison_markdown, "latex": exports.comparison_latex,
-              "csv": exports.comparison_csv, "json": exports.comparison_json}[fmt]
-    click.echo(render(comparison, totals_only), nl=False)
-
-
-DOCUMENT_FORMATS = ("text", "markdown", "latex", "json", "csv")
+    _emit(fmt, lambda: view.document(comparison, totals_only), lambda: view.json_text(comparison, totals_only))
 
 
 @main.command()
 @click.argument("answers", type=click.Path(dir_okay=True, path_type=str))
-@click.option("--format", "fmt", type=click.Choice(DOCUMENT_FORMATS), default="text", show_default=True)
+@format_option(PROSE_FORMATS, default="text")
 def grade(answers: str, fmt: str) -> None:
     """Check a student's answers to the slides' questions (output volume, parameters, memory, fits...) in
     ANSWERS, a YAML file of questions and answers: ✓/✗ per answer with the expected value, the worked solution
     for every wrong one, and a score. Exits 3 when any answer is wrong (docs/homework.md)."""
-    from cnncalc.grade import grade_file
-    from cnncalc.render.grade import RENDERERS
+    from cnncalc.grade.files import grade_file
+    from cnncalc.views import grade as view
 
     result = grade_file(answers)
-    click.echo(RENDERERS[fmt](result), nl=False)
+    _emit(fmt, lambda: view.document(result), lambda: view.json_text(result), lambda: view.text(result))
     if not result.ok:
         sys.exit(3)
 
@@ -201,7 +216,7 @@ def grade(answers: str, fmt: str) -> None:
 @click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Samples per batch.")
 @click.option("--no-bias", is_flag=True, help='Count params as the slides do, "not counting biases".')
 @click.option("--variant", default=None, help="One of the spec's named variants.")
-@click.option("--format", "fmt", type=click.Choice(DOCUMENT_FORMATS), default="text", show_default=True)
+@format_option(PROSE_FORMATS, default="text")
 def explain(spec: str, layer_name: str | None, input_size: str | None, dtype: str, batch: int, no_bias: bool,
             variant: str | None, fmt: str) -> None:
     """The worked solution of every layer of SPEC (or one, --layer): each formula written out with its
@@ -209,13 +224,14 @@ def explain(spec: str, layer_name: str | None, input_size: str | None, dtype: st
     answer key."""
     from cnncalc.analysis import analyze
     from cnncalc.explain import explain as worked
-    from cnncalc.render.explain import RENDERERS
-    from cnncalc.spec import load_spec, parse_input
+    from cnncalc.spec import load_spec
+    from cnncalc.views import explain as view
 
     model = load_spec(spec, variant=variant)
-    override = parse_input(input_size, line=None, field="--input", channels=model.input[0]) if input_size else None
-    report = analyze(model, input_shape=override, dtype=dtype, batch=batch, count_biases=not no_bias)
-    click.echo(RENDERERS[fmt](worked(model, report, layer_name)), nl=False)
+    report = analyze(model, input_shape=_override(model, input_size), dtype=dtype, batch=batch,
+                     count_biases=not no_bias)
+    solutions = worked(model, report, layer_name)
+    _emit(fmt, lambda: view.document(solutions), lambda: view.json_text(solutions), lambda: view.text(solutions))
 
 
 @main.command()
@@ -225,23 +241,19 @@ def explain(spec: str, layer_name: str | None, input_size: str | None, dtype: st
 @click.option("--dtype", type=click.Choice(DTYPES), default="fp32", show_default=True)
 @click.option("--optimizer", type=click.Choice(("sgd", "momentum", "adam")), default="sgd", show_default=True)
 @click.option("--variant", default=None, help="One of the spec's named variants.")
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@format_option(("table", "json", "markdown", "latex", "csv"))
 def memory(spec: str, input_size: str | None, batch: int, dtype: str, optimizer: str, variant: str | None,
            fmt: str) -> None:
     """Training and inference memory of SPEC: parameters, gradients, optimizer state, the activations autograd
     keeps for backward (layer by layer), and the peak of an inference pass."""
     from cnncalc.analysis import analyze
     from cnncalc.memory import memory as estimate
-    from cnncalc.render import memory as render
-    from cnncalc.spec import load_spec, parse_input
+    from cnncalc.spec import load_spec
+    from cnncalc.views import memory as view
 
     model = load_spec(spec, variant=variant)
-    override = parse_input(input_size, line=None, field="--input", channels=model.input[0]) if input_size else None
-    result = estimate(analyze(model, input_shape=override, dtype=dtype, batch=batch), optimizer)
-    if fmt == "json":
-        click.echo(render.render_json(result))
-    else:
-        render.render_table(result, _console())
+    result = estimate(analyze(model, input_shape=_override(model, input_size), dtype=dtype, batch=batch), optimizer)
+    _emit(fmt, lambda: view.document(result), lambda: view.json_text(result))
 
 
 @main.command()
@@ -253,39 +265,27 @@ def memory(spec: str, input_size: str | None, batch: int, dtype: str, optimizer:
 @click.option("--dtype", type=click.Choice(DTYPES), default="fp32", show_default=True)
 @click.option("--optimizer", type=click.Choice(("sgd", "momentum", "adam")), default="sgd", show_default=True)
 @click.option("--variant", default=None, help="One of the spec's named variants.")
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@format_option(("table", "json", "markdown", "latex", "csv"))
 @click.option("--plot", "plot_file", default=None, metavar="FILE.png", help="Also draw the sweep (needs matplotlib).")
 def sweep(spec: str, sizes: str, batches: str, dtype: str, optimizer: str, variant: str | None, fmt: str,
           plot_file: str | None) -> None:
     """Params, MACs, activation and training memory of SPEC for a range of input sizes: which sizes tile
     every layer exactly (AlexNet: 227, not 224) and where the network stops being valid."""
-    from cnncalc.render import sweep as render
     from cnncalc.spec import load_spec
     from cnncalc.sweep import parse_range
     from cnncalc.sweep import sweep as run_sweep
+    from cnncalc.views import sweep as view
 
     model = load_spec(spec, variant=variant)
     points = run_sweep(model, parse_range(sizes, "--input"), parse_range(batches, "--batch"), dtype=dtype,
                        optimizer=optimizer)
     if plot_file:
-        from cnncalc.render.plot import sweep_chart
+        from cnncalc.charts import sweep_chart
 
         sweep_chart(model.name, points, plot_file)
-    if fmt == "json":
-        click.echo(render.render_json(model.name, points))
-    else:
-        render.render_table(model.name, points, _console())
-        if plot_file:
-            click.echo(f"Wrote {plot_file}")
-
-
-def _console() -> Any:
-    from rich.console import Console
-
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)  # piped output is read in files and editors, not an 80-column tty
-    return console
+    _emit(fmt, lambda: view.document(model.name, points), lambda: view.json_text(model.name, points))
+    if plot_file and fmt == "table":
+        click.echo(f"Wrote {plot_file}")
 
 
 @main.command()
@@ -299,22 +299,25 @@ def _console() -> Any:
 @click.option("--pool", type=int, default=None, metavar="F", help="A pooling window of size F instead of a filter.")
 @click.option("--ceil", is_flag=True, help="Round up like PyTorch's ceil_mode (pooling).")
 @click.option("--no-bias", is_flag=True, help="Filters without biases.")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@format_option(PROSE_FORMATS, default="text")
 def check(input_size: str, kernel: int, stride: int, pad: int, dilation: int, filters: int | None,
           pool: int | None, ceil: bool, no_bias: bool, fmt: str) -> None:
     """Does a filter (or pooling window) fit an input? The worked formula, what PyTorch and Caffe do, and
     nearby settings that fit. Exits 3 when it does not fit."""
     from cnncalc import check as calc
-    from cnncalc.render.check import render_json, render_text
 
     if re.search(r"[A-Za-wyzA-WYZ_]", input_size):  # a name: answer with formulas and congruences
-        from cnncalc.render.symbolic import render_check
         from cnncalc.symbolic import check_symbolic, parse_check_input
+        from cnncalc.views import symbolic as symbolic_view
 
         h, w, _channels = parse_check_input(input_size)
-        click.echo(render_check(check_symbolic(h, w, kernel=pool or kernel, stride=stride, pad=pad,
-                                               dilation=dilation, ceil=ceil), fmt))
+        found = check_symbolic(h, w, kernel=pool or kernel, stride=stride, pad=pad, dilation=dilation, ceil=ceil)
+        title = f"Input {input_size}, {'pool' if pool else 'filter'} {pool or kernel}, stride {stride}, pad {pad}"
+        _emit(fmt, lambda: symbolic_view.check_document(found, title), lambda: symbolic_view.check_json(found),
+              lambda: symbolic_view.check_text(found))
         return
+    from cnncalc.views import check as view
+
     m = _SIZE.fullmatch(input_size)
     if not m:
         raise SpecError(f"cannot read {input_size!r}: write N, HxW or HxWxC (e.g. 7, 32x32x3)", field="--input")
@@ -323,7 +326,7 @@ def check(input_size: str, kernel: int, stride: int, pad: int, dilation: int, fi
     channels = int(m[3]) if m[3] else None
     result = calc.check(height, width, channels=channels, kernel=pool or kernel, stride=stride, pad=pad,
                         dilation=dilation, filters=filters, pool=pool is not None, ceil=ceil, bias=not no_bias)
-    click.echo(render_json(result) if fmt == "json" else render_text(result))
+    _emit(fmt, lambda: view.document(result), lambda: view.json_text(result), lambda: view.text(result))
     if not result.fits:
         sys.exit(3)
 
@@ -335,31 +338,19 @@ def check(input_size: str, kernel: int, stride: int, pad: int, dilation: int, fi
 @click.option("--device", type=click.Choice(("auto", "cuda", "cpu", "meta")), default="auto", show_default=True,
               help="auto: CUDA when a GPU is present, else CPU; meta: shapes, params and MACs without allocating.")
 @click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Samples per batch.")
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@format_option(("table", "json", "markdown", "latex", "csv"))
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the random input and weights.")
 @click.option("--variant", default=None, help="One of the spec's named variants.")
 def verify(spec: str, input_size: str | None, device: str, batch: int, fmt: str, seed: int,
            variant: str | None) -> None:
     """Build SPEC as a PyTorch module, run it, and compare every layer's output shape, params and MACs with
     the calculation (needs torch: pip install -e '.[torch]'). Exits 3 on any mismatch."""
-    from cnncalc.spec import load_spec, parse_input
+    from cnncalc.spec import load_spec
     from cnncalc.verify import verify as run_verify
+    from cnncalc.views import verify as view
 
     model = load_spec(spec, variant=variant)
-    override = None
-    if input_size is not None:
-        override = parse_input(input_size, line=None, field="--input", channels=model.input[0])
-    result = run_verify(model, input_shape=override, device=device, batch=batch, seed=seed)
-    from cnncalc.render import verify as render
-
-    if fmt == "json":
-        click.echo(render.render_json(result))
-    else:
-        from rich.console import Console
-
-        console = Console()
-        if not console.is_terminal:
-            console = Console(width=160)  # as summarize: piped output is read in files, not an 80-column tty
-        render.render_table(result, console)
+    result = run_verify(model, input_shape=_override(model, input_size), device=device, batch=batch, seed=seed)
+    _emit(fmt, lambda: view.document(result), lambda: view.json_text(result))
     if not result.ok:
         sys.exit(3)

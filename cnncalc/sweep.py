@@ -11,7 +11,7 @@ from cnncalc.errors import SpecError
 from cnncalc.limits import MAX_ROWS
 from cnncalc.memory import memory
 from cnncalc.spec.model import Spec
-from cnncalc.spec.parse import rows
+from cnncalc.spec.row_count import rows
 
 MAX_POINTS = 2_000  # each point is a full analysis; a sweep is meant to be read, not to run for minutes
 _RANGE = re.compile(r"\s*(\d{1,4000})\s*(?::\s*(\d{1,4000})\s*(?::\s*(\d{1,4000})\s*)?)?")  # int(): 4,300 digits

@@ -1,11 +1,12 @@
-"""Symbolic sizes: the whole network as formulas in the input size, and every input size that fits.
+"""Symbolic analysis: the whole network as formulas in the input size, and every input size that fits.
 
-The same layer classes compute everything (their arithmetic works on sympy expressions as on ints); this module
-turns the resulting nested floors into one exact floor per size, solves the tiling conditions as congruences
-and finds the smallest valid input. sympy is imported only when a spec or an option has a symbol in it.
+The same layer classes compute everything (their arithmetic works on sympy expressions as on ints, see
+cnncalc.arithmetic.sizes); this module sits on top of them: it walks the network with every size folded into
+one exact floor (cnncalc.arithmetic.symbolic_sizes), solves the tiling conditions as congruences, finds the
+smallest valid input, and prints the formulas for people and for Python. Imported only when a spec or an
+option has a symbol in it: it imports sympy.
 
-Exactness: floor((floor(x/a) + c)/b) = floor((x + a·c)/(a·b)) for integer x and c and positive integers a, b,
-so every size of a chain of windows is floor((X + c)/J) + d. When every layer before it tiles exactly the floor
+Every size of a chain of windows is floor((X + c)/J) + d. When every layer before it tiles exactly the floor
 is a plain division, so layer ℓ tiles exactly iff X + c + J·(d + P − K) ≡ 0 (mod J·s) — a congruence on the
 input size X; all of them together are one congruence (or none), found by the Chinese remainder theorem.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -22,118 +23,21 @@ import sympy as sp
 from sympy.ntheory.modular import solve_congruence
 from sympy.printing.str import StrPrinter
 
+from cnncalc import arithmetic
 from cnncalc.analysis import Flow, Walker
+from cnncalc.arithmetic.sizes import known
+from cnncalc.arithmetic.symbolic_sizes import Affine, canon, fold, fold_shape, is_symbolic, symbol
+from cnncalc.check import check_options
 from cnncalc.errors import SpecError
+from cnncalc.layers.base import size_formula
 from cnncalc.limits import MAX_SYMBOLIC_ROWS
-from cnncalc.layers.base import known, size_formula
 from cnncalc.receptive import ReceptiveField
 from cnncalc.results import LayerResult
 from cnncalc.spec.model import Spec
-from cnncalc.spec.parse import rows as count_rows
+from cnncalc.spec.row_count import rows as count_rows
+from cnncalc.spec.symbolic_input import NAME, is_plain
 
-NAME = re.compile(r"[A-Za-wyzA-WYZ_][A-Za-wyzA-WYZ0-9_]*")  # no x: it separates the sizes (HxWx3)
-_PLAIN = re.compile(r"[0-9]{1,30}")  # ASCII digits int() reads ('²' is a digit to str.isdigit, not to int)
-
-
-def _plain(text: str) -> bool:
-    return bool(_PLAIN.fullmatch(text))
-
-
-def symbol(name: str) -> sp.Symbol:
-    return sp.Symbol(name, integer=True, positive=True)
-
-
-def is_symbolic(value: Any) -> bool:
-    return isinstance(value, sp.Basic) and bool(value.free_symbols)
-
-
-# --- simplification and printing ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Affine:
-    """size = floor((sign·X + c)/J) + d, the form every size of a chain of windows takes."""
-
-    symbol: sp.Symbol
-    sign: int
-    c: int
-    j: int
-    d: int
-
-    def expr(self) -> Any:
-        inner = self.sign * self.symbol + self.c
-        return (inner if self.j == 1 else sp.floor(inner / self.j)) + self.d
-
-
-@lru_cache(maxsize=65536)
-def canon(e: Any) -> Affine | None:
-    """The Affine form of an expression built from one symbol, integers, +, −, and floor(·/integer); None if
-    it is not of that kind. Uses floor((floor(y/a) + c)/b) = floor((y + a·c)/(a·b)) and, for negation,
-    −floor(y/a) = floor((−y + a − 1)/a), both exact for integers y and c."""
-    if isinstance(e, sp.Symbol):
-        return Affine(e, 1, 0, 1, 0)
-    if isinstance(e, sp.Add):
-        const = sum((t for t in e.args if t.is_Integer), sp.Integer(0))
-        rest = [t for t in e.args if not t.is_Integer]
-        if len(rest) != 1:
-            return None
-        a = canon(rest[0])
-        return None if a is None else Affine(a.symbol, a.sign, a.c, a.j, a.d + int(const))
-    if isinstance(e, sp.Mul) and len(e.args) == 2 and e.args[0] == -1:
-        a = canon(e.args[1])
-        if a is None:
-            return None
-        return Affine(a.symbol, -a.sign, -a.c + a.j - 1, a.j, -a.d)
-    if isinstance(e, (sp.floor, sp.ceiling)):
-        num, den = sp.fraction(sp.together(e.args[0]))
-        if not (den.is_Integer and den > 0):
-            return None
-        den = int(den)
-        if isinstance(e, sp.ceiling):
-            num = num + den - 1  # ceiling(y/s) = floor((y + s − 1)/s)
-        a = canon(sp.expand(num))
-        if a is None:
-            return None
-        return Affine(a.symbol, a.sign, a.c + a.j * a.d, a.j * den, 0)
-    return None
-
-
-@lru_cache(maxsize=65536)
-def fold(expr: Any) -> Any:
-    """Each size as one floor: canon() on the whole expression, or on every floor in a product of sizes."""
-    if not isinstance(expr, sp.Basic) or not expr.free_symbols:
-        return expr
-    whole = canon(expr)
-    if whole is not None:
-        return whole.expr()
-
-    def one(f: Any) -> Any:
-        a = canon(f)
-        return f if a is None else a.expr()
-
-    return expr.replace(lambda e: isinstance(e, (sp.floor, sp.ceiling)), one)
-
-
-def fold_shape(shape: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(fold(d) for d in shape)
-
-
-def equal(a: Any, b: Any) -> bool:
-    """Two sizes are the same for every input: equal once folded, or a difference that simplifies to zero."""
-    a, b = fold(a), fold(b)
-    return bool(a == b) or sp.simplify(a - b) == 0
-
-
-class Gcd(sp.Function):
-    """gcd(n, o) of a symbolic size and a number (adaptive pooling's FLOPs); evaluates once n is a number."""
-
-    is_integer = True
-
-    @classmethod
-    def eval(cls, n: Any, o: Any) -> Any:
-        if n.is_Integer and o.is_Integer:
-            return sp.Integer(math.gcd(int(n), int(o)))
-        return None
-
+# --- printing ------------------------------------------------------------------------------------------------------
 
 class HumanPrinter(StrPrinter):
     """floor((H − 11)/4) + 1, as a person writes it."""
@@ -294,36 +198,9 @@ def analyze_symbolic(spec: Spec, input_shape: tuple[Any, ...]) -> SymbolicReport
 
 
 def _folded(r: LayerResult) -> LayerResult:
-    from dataclasses import replace
-
     return replace(r, input=tuple(fold(d) for d in r.input), output=tuple(fold(d) for d in r.output),
                    weights=fold(r.weights), biases=fold(r.biases), activations=fold(r.activations),
                    macs=fold(r.macs), flops=fold(r.flops))
-
-
-def parse_symbolic_input(text: str, channels: int | None = None) -> tuple[Any, ...] | None:
-    """'HxWx3', 'HxW' (keeping `channels`), 'N' → a shape with symbols; None when the text has no symbol."""
-    parts = [p.strip() for p in re.split(r"[xX×]", text.strip())]
-    if not any(NAME.fullmatch(p) for p in parts):
-        return None
-    if len(parts) == 1:
-        parts = [parts[0], parts[0]]
-    if len(parts) == 2:
-        if channels is None:
-            raise SpecError(f"{text!r} gives no channels: write HxWxC, e.g. {parts[0]}x{parts[1]}x3", field="input")
-        parts.append(str(channels))
-    if len(parts) != 3 or not _plain(parts[2]) or int(parts[2]) < 1:
-        raise SpecError(f"cannot read {text!r}: a symbolic input is HxWxC with a number of channels, e.g. HxWx3",
-                        field="input")
-    dims = []
-    for p in parts[:2]:
-        if NAME.fullmatch(p):
-            dims.append(symbol(p))
-        elif _plain(p) and int(p) > 0:
-            dims.append(int(p))
-        else:
-            raise SpecError(f"cannot read {p!r} in {text!r}: a size is a positive number or a name", field="input")
-    return (int(parts[2]), *dims)
 
 
 # --- one layer (`cnncalc check --input N`) --------------------------------------------------------------------------
@@ -340,9 +217,6 @@ class SymbolicCheck:
 def check_symbolic(height: Any, width: Any, *, kernel: int, stride: int, pad: int, dilation: int = 1,
                    ceil: bool = False) -> SymbolicCheck:
     """The output size as a formula, and the inputs it fits: N ≡ r (mod s) and N ≥ the smallest valid size."""
-    from cnncalc import arithmetic
-    from cnncalc.check import check_options
-
     check_options(kernel=kernel, stride=stride, pad=pad, dilation=dilation)
     k_eff = arithmetic.effective_kernel(kernel, dilation)
     sizes: list[Any] = []
@@ -365,9 +239,9 @@ def check_symbolic(height: Any, width: Any, *, kernel: int, stride: int, pad: in
 def parse_check_input(text: str) -> tuple[Any, Any, int | None]:
     """`check --input`: 'N', 'HxW' or 'HxWxC' where H and W may be names; the channels stay a number."""
     parts = [p.strip() for p in re.split(r"[xX×]", text.strip())]
-    if not 1 <= len(parts) <= 3 or (len(parts) == 3 and not _plain(parts[2])):
+    if not 1 <= len(parts) <= 3 or (len(parts) == 3 and not is_plain(parts[2])):
         raise SpecError(f"cannot read {text!r}: write N, HxW or HxWxC (e.g. N, HxWx3)", field="--input")
-    dims = [symbol(p) if NAME.fullmatch(p) else int(p) if _plain(p) and int(p) > 0 else None for p in parts[:2]]
+    dims = [symbol(p) if NAME.fullmatch(p) else int(p) if is_plain(p) and int(p) > 0 else None for p in parts[:2]]
     if any(d is None for d in dims):
         raise SpecError(f"cannot read {text!r}: a size is a positive number or a name", field="--input")
     h = dims[0]

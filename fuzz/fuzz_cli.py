@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml_places import get, places, put  # fuzz/ is on the path: this script's own folder
 
 ROOT = Path(__file__).resolve().parent.parent
 SLOW_S = 2.0  # a case that answers but takes longer than this is listed as slow
@@ -120,31 +121,6 @@ INPUTS = ["224x224x3", "227", "32x40", "7", "0", "1x1x1", "18446744073709551616"
 
 # --- mutations ----------------------------------------------------------------------------------------------------
 
-def paths(node: Any, here: tuple = ()) -> list[tuple]:
-    """Every place in a YAML value: the empty path and each key or index, recursively."""
-    out = [here]
-    if isinstance(node, dict):
-        for k, v in node.items():
-            out += paths(v, (*here, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            out += paths(v, (*here, i))
-    return out
-
-
-def get(node: Any, path: tuple) -> Any:
-    for p in path:
-        node = node[p]
-    return node
-
-
-def put(root: Any, path: tuple, value: Any) -> Any:
-    if not path:
-        return value
-    get(root, path[:-1])[path[-1]] = value
-    return root
-
-
 def hostile_value(rng: random.Random, pool: list[Any]) -> Any:
     if rng.random() < 0.25 and pool:
         return copy.deepcopy(rng.choice(pool))  # a subtree of some other spec
@@ -153,7 +129,7 @@ def hostile_value(rng: random.Random, pool: list[Any]) -> Any:
 
 def mutate_structure(rng: random.Random, data: Any, pool: list[Any]) -> Any:
     for _ in range(rng.randint(1, 4)):
-        where = rng.choice(paths(data))
+        where = rng.choice(places(data))
         target = get(data, where)
         roll = rng.random()
         if roll < 0.35:
@@ -232,7 +208,7 @@ def mutate_mildly(rng: random.Random, data: Any) -> Any:
     """Changes that often keep the spec valid, so that the analysis and the renderers see it: small numbers,
     ordinary layers inserted or removed."""
     for _ in range(rng.randint(1, 2)):
-        where = rng.choice(paths(data))
+        where = rng.choice(places(data))
         target = get(data, where)
         if isinstance(target, int) and not isinstance(target, bool):
             data = put(data, where, rng.choice([1, 2, 3, 4, 5, 7, 8, 16, target * 2, max(1, target // 2)]))
@@ -250,7 +226,7 @@ def make_case(rng: random.Random, seeds: list[Any], seed_texts: list[str]) -> by
     if roll < 0.4:
         data = mutate_mildly(rng, data)
     elif roll < 0.95:
-        pool = [get(s, p) for s in rng.choices(seeds, k=2) for p in rng.sample(paths(s), min(3, len(paths(s))))]
+        pool = [get(s, p) for s in rng.choices(seeds, k=2) for p in rng.sample(places(s), min(3, len(places(s))))]
         data = mutate_structure(rng, data, pool)
     try:
         text = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, allow_unicode=True, width=10**6)

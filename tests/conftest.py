@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from cnncalc.results import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
+sys.path.insert(0, str(ROOT / "fuzz"))  # fuzz/yaml_places.py: the YAML walker the fuzzer and the properties share
 
 
 def report_of(name: str, **kwargs: object) -> Report:

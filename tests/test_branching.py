@@ -9,7 +9,8 @@ import pytest
 from conftest import SPECS, layer
 from cnncalc import analyze, load_spec, loads_spec
 from cnncalc.errors import SpecError
-from cnncalc.tables import compare, paper_table
+from cnncalc.comparison import compare
+from cnncalc.paper_table import paper_table
 
 
 def report(name: str, variant: str | None = None, **kwargs):  # noqa: ANN003, ANN201

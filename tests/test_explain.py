@@ -13,7 +13,7 @@ from conftest import SPECS
 
 from cnncalc import analyze, load_spec
 from cnncalc.explain import Solution, explain
-from cnncalc.render.explain import step_text
+from cnncalc.views.explain import step_text
 
 
 def solutions(name: str, only: str | None = None, **kwargs: object) -> dict[str, Solution]:

@@ -15,17 +15,8 @@ import pytest
 from conftest import ROOT, SPECS
 
 from cnncalc.errors import SpecError
-from cnncalc.grade import (
-    ByteSize,
-    Count,
-    MemoryProduct,
-    Volume,
-    YesNo,
-    grade_data,
-    grade_file,
-    loose_step,
-    parse_answer,
-)
+from cnncalc.grade.files import grade_data, grade_file
+from cnncalc.grade.read import ByteSize, Count, MemoryProduct, Volume, YesNo, loose_step, parse_answer
 from cnncalc.spec.source import parse_yaml
 
 ANSWERS = ROOT / "examples" / "homework" / "answers.yaml"

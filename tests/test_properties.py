@@ -14,6 +14,7 @@ import yaml
 from conftest import SPECS
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from yaml_places import get, places
 
 from cnncalc import analyze, arithmetic, loads_spec
 from cnncalc.check import check
@@ -237,17 +238,6 @@ VALUES = st.one_of(
 )
 
 
-def places(node: Any, here: tuple = ()) -> list[tuple]:
-    out = [here]
-    if isinstance(node, dict):
-        for k, v in node.items():
-            out += places(v, (*here, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            out += places(v, (*here, i))
-    return out
-
-
 @st.composite
 def mutated_specs(draw: Any) -> str:
     data = copy.deepcopy(SEED_DATA[draw(st.integers(0, len(SEED_DATA) - 1))])
@@ -256,9 +246,7 @@ def mutated_specs(draw: Any) -> str:
         op = draw(st.sampled_from(["replace", "delete", "insert", "rename"]))
         if not where:
             continue
-        parent = data
-        for p in where[:-1]:
-            parent = parent[p]
+        parent = get(data, where[:-1])
         key = where[-1]
         if op == "replace":
             parent[key] = draw(VALUES)
@@ -280,13 +268,15 @@ def mutated_specs(draw: Any) -> str:
 def render_everything(text: str) -> None:
     from rich.console import Console
 
-    from cnncalc.render import csvout, jsonout, markdown, table
+    from cnncalc.views import summarize
+    from cnncalc.writers import terminal, write
 
     report = analyze(loads_spec(text))
-    jsonout.render(report, True)
-    csvout.render(report, 1)
-    markdown.render(report, None, True)
-    table.render(report, Console(file=io.StringIO(), width=160), 2, True)
+    summarize.json_text(report, True)
+    write(summarize.document(report, 1), "csv")
+    write(summarize.document(report, None, True), "markdown")
+    write(summarize.document(report, None, True), "latex")
+    terminal.show(summarize.document(report, 2, True), Console(file=io.StringIO(), width=160))
 
 
 @SLOW

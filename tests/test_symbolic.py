@@ -10,7 +10,9 @@ import pytest
 
 from conftest import ROOT, SPECS
 from cnncalc import analyze, load_spec
-from cnncalc.symbolic import analyze_symbolic, check_symbolic, evaluate, human, parse_symbolic_input, python, symbol
+from cnncalc.arithmetic.symbolic_sizes import symbol
+from cnncalc.spec.symbolic_input import parse_symbolic_input
+from cnncalc.symbolic import analyze_symbolic, check_symbolic, evaluate, human, python
 
 
 def test_alexnet_conv1_formula_as_a_person_writes_it() -> None:

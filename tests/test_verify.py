@@ -24,9 +24,10 @@ from cnncalc.layers.conv import Conv
 from cnncalc.memory import memory as memory_model
 from cnncalc.spec.model import Spec
 from cnncalc.verify import NotBuildable, Verification, verify
-from cnncalc.verify.build import BUILDERS, build_network
+from cnncalc.verify.build import build_network
 from cnncalc.verify.measure import cuda_memory, measure
 from cnncalc.verify.modules import LocallyConnected2d, Maxout
+from cnncalc.verify.registry import BUILDERS
 
 SHIPPED = [(path, variant) for path in sorted(SPECS.glob("*.yaml"))
            for variant in (None, *load_spec(path).variants)]

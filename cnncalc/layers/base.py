@@ -30,11 +30,6 @@ def global_rf(shape: Shape) -> tuple[RFStep, RFStep] | None:
     return ((shape[1], 1, 0), (shape[2], 1, 0)) if len(shape) == 3 else None
 
 
-def known(*values: object) -> bool:
-    """True for plain numbers; False when a size is a symbol (cnncalc.symbolic), whose checks are solved later."""
-    return all(isinstance(v, int) for v in values)
-
-
 def numel(shape: Shape) -> int:
     n = 1
     for d in shape:

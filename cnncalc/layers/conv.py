@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from cnncalc import arithmetic
+from cnncalc.arithmetic.sizes import known
 from cnncalc.layers.base import (
     Facts,
     Layer,
@@ -16,7 +17,6 @@ from cnncalc.layers.base import (
     RFStep,
     Shape,
     Untiled,
-    known,
     need_map,
     pad_text,
     pair_text,

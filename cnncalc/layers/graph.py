@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnncalc.layers.base import Layer, Shape, known
+from cnncalc.arithmetic.sizes import known
+from cnncalc.layers.base import Layer, Shape
 from cnncalc.layers.conv import Conv
 from cnncalc.layers.elementwise import BatchNorm
 

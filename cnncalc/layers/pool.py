@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cnncalc import arithmetic
-from cnncalc.layers.base import Facts, Layer, Pair, Shape, Untiled, global_rf, known, need_map, pair_text, register
+from cnncalc.arithmetic.sizes import known
+from cnncalc.layers.base import Facts, Layer, Pair, Shape, Untiled, global_rf, need_map, pair_text, register
 
 if TYPE_CHECKING:
     from cnncalc.spec.options import Options

@@ -1,7 +1,8 @@
-"""Block arguments inside a spec: `$width`, `$width * 4`, `$1 if v1_5 else stride`.
+"""Block arguments inside a spec: `$width`, `$width * 4`, `$1 if v1_5 else stride`, and their substitution.
 
 A tiny, safe evaluator over Python's own expression grammar: names, integers, + − * // / %, comparisons,
-`and`/`or`/`not` and `x if c else y`. Nothing else (no calls, no attributes) can be written.
+`and`/`or`/`not` and `x if c else y`. Nothing else (no calls, no attributes) can be written. `substitute`
+replaces every `$...` inside a YAML value, keeping the lines that errors name.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from cnncalc.errors import SpecError
 from cnncalc.limits import MAX_EXPRESSION
 from cnncalc.spec.options import type_name
+from cnncalc.spec.source import YList, YMap, line_of
 
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.FloorDiv: operator.floordiv,
            ast.Mod: operator.mod}
@@ -89,3 +91,20 @@ def _eval(node: ast.AST, scope: dict[str, Any], text: str) -> Any:
     if isinstance(node, ast.IfExp):
         return _eval(node.body if _eval(node.test, scope, text) else node.orelse, scope, text)
     raise SpecError(f"{text!r}: only names, numbers, arithmetic, comparisons and 'x if c else y' are allowed")
+
+
+def substitute(value: Any, scope: dict[str, Any], line: int | None, path: str, keep: tuple[str, ...] = ()) -> Any:
+    """Replace `$...` expressions by their values; `keep` keys hold nested layers, substituted when parsed."""
+    try:
+        if is_expression(value):
+            return evaluate(value, scope)
+        if isinstance(value, dict):
+            return YMap({k: v if k in keep else substitute(v, scope, line_of(value, k) or line, f"{path}.{k}")
+                         for k, v in value.items()}, template=value)
+        if isinstance(value, list):
+            return YList([substitute(v, scope, line, path) for v in value], template=value)
+    except SpecError as exc:
+        if exc.line is None:
+            raise SpecError(exc.message, line=line, field=path) from None
+        raise
+    return value

@@ -1,34 +1,37 @@
-"""YAML values → a validated Spec. Every error names the line and the field it is about.
+"""YAML values → a validated Spec: the top level (load_spec, build_spec) and the layer items (Parser).
 
-A layer item is a shorthand string ('conv3-64'), a layer type ('relu'), or a mapping with one type key and
-optional `name`, `repeat`, `first` and `paper`. Type keys are layer types, containers (`layers`, `concat`,
-`residual`, `dense`) or the spec's own `blocks`, which take arguments (`$width` inside the block).
+Every error names the line and the field it is about. A layer item is a shorthand string ('conv3-64'), a layer
+type ('relu'), or a mapping with one type key and optional `name`, `repeat`, `first`, `paper` and `expect`. Type
+keys are layer types, containers (`layers`, `concat`, `residual`, `dense`) or the spec's own `blocks`, which take
+arguments (`$width` inside the block, cnncalc.spec.expr). The input size is read by cnncalc.spec.inputs, the
+network's size is bounded by cnncalc.spec.row_count, and `expect:` answers are read as `cnncalc grade` reads
+them (cnncalc.grade.read).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from cnncalc.errors import SpecError
 from cnncalc.figures import parse_figure
-from cnncalc.layers import LAYER_TYPES, Layer, Shape
+from cnncalc.grade.read import parse_expect
+from cnncalc.layers import LAYER_TYPES, Layer
 from cnncalc.layers.graph import Concat, Container, Dense, Repeat, Residual, Sequence
-from cnncalc.limits import MAX_EXPANSION, MAX_NESTING, MAX_REPEAT, MAX_ROWS, MAX_SIZE, MAX_SIZE_TEXT
-from cnncalc.spec import expr, shorthand
+from cnncalc.limits import MAX_EXPANSION, MAX_NESTING, MAX_REPEAT
+from cnncalc.spec import shorthand
+from cnncalc.spec.expr import substitute
+from cnncalc.spec.inputs import parse_input
 from cnncalc.spec.model import Spec
 from cnncalc.spec.options import Options, suggest, type_name
+from cnncalc.spec.row_count import check_rows
 from cnncalc.spec.source import YList, YMap, line_of, parse_yaml, read_spec_file
 
 TOP_LEVEL_KEYS = ("name", "description", "input", "layers", "blocks", "variables", "variants", "paper", "expect")
 ITEM_KEYS = ("name", "repeat", "first", "paper", "expect")
 CONTAINERS = ("layers", "concat", "residual", "dense")
 PAPER_KEYS = ("params", "ops", "macs")
-_SYMBOL = re.compile(r"[A-Za-z_]")  # a letter, once the 'x's between sizes are gone: a symbolic size (HxWx3)
-_DIMS = re.compile(r"\s*(\d+)\s*[x×*]\s*(\d+)\s*(?:[x×*]\s*(\d+)\s*)?", re.IGNORECASE)
-_NUMBER = re.compile(r"\s*(\d+)\s*")
 
 
 def load_spec(path: str | Path, *, variant: str | None = None) -> Spec:
@@ -88,71 +91,6 @@ def _mapping(data: Any, key: str, *, field: str | None = None) -> dict[str, Any]
     if not isinstance(value, dict):
         raise SpecError(f"must be a mapping, got {type_name(value)}", line=line_of(data, key), field=field or key)
     return value
-
-
-def parse_input(value: Any, *, line: int | None, field: str, channels: int | None = None) -> Shape:
-    """'224x224x3' (H×W×C, as the slides write it), [3, 224, 224] (C, H, W, PyTorch order), or
-    {channels, height, width}. With `channels` given (a CLI override), '227' and '227x227' keep them."""
-
-    def bad(why: str) -> SpecError:
-        return SpecError(why, line=line, field=field)
-
-    def positive(*values: Any) -> tuple[int, ...]:
-        for v in values:
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise bad(f"sizes must be positive whole numbers, got {type_name(v)}")
-            if v > MAX_SIZE:
-                raise bad(f"sizes must be at most {MAX_SIZE_TEXT}, got {type_name(v)}")
-        return tuple(values)
-
-    if isinstance(value, str) and _SYMBOL.search(re.sub("[xX×]", " ", value)):
-        from cnncalc.symbolic import parse_symbolic_input  # sympy only when a symbol appears
-
-        try:
-            symbolic = parse_symbolic_input(value, channels)
-        except SpecError as exc:
-            raise bad(exc.message) from None
-        if symbolic is not None:  # None: letters but no name ('22ax3'), read below as a mistyped size
-            return symbolic  # type: ignore[return-value]
-    if isinstance(value, str):
-        if any(len(digits) > 30 for digits in re.findall(r"\d+", value)):  # int() refuses past 4,300 digits
-            raise bad(f"sizes must be at most {MAX_SIZE_TEXT}")
-        if m := _DIMS.fullmatch(value):
-            h, w, c = int(m[1]), int(m[2]), m[3]
-            if c is None:
-                if channels is None:
-                    raise bad(f"{value!r} gives no channels: write HxWxC, e.g. {h}x{w}x3")
-                c = channels
-            return positive(int(c), h, w)
-        if (m := _NUMBER.fullmatch(value)) and channels is not None:
-            n = int(m[1])
-            return positive(channels, n, n)
-        raise bad(f"cannot read {value!r}: write HxWxC (e.g. 224x224x3), [C, H, W] or "
-                  "{channels: 3, height: 224, width: 224}")
-    if isinstance(value, list):
-        if len(value) in (1, 3):
-            return positive(*value)
-        raise bad(f"a list input is [C, H, W] (PyTorch order) or [N] for a vector, got {len(value)} numbers")
-    if isinstance(value, dict):
-        unknown = [k for k in value if k not in ("channels", "height", "width")]
-        if unknown:
-            hint = suggest(unknown[0], ("channels", "height", "width")) or " (known: channels, height, width)"
-            raise SpecError(f"unknown field{hint}",
-                            line=line_of(value, unknown[0]), field=f"{field}.{unknown[0]}")
-        missing = [k for k in ("channels", "height", "width") if k not in value]
-        if missing:
-            raise bad(f"needs {', '.join(missing)}")
-        return positive(value["channels"], value["height"], value["width"])
-    if isinstance(value, int) and not isinstance(value, bool):
-        return positive(value)
-    raise bad(f"cannot read an input size from {type_name(value)}")
-
-
-def parse_expect(value: Any, line: int | None, field: str, *, totals: bool = False) -> tuple[tuple[str, str], ...]:
-    """Expected answers (`expect: {output: 55x55x96, params: 35K}`), read as `cnncalc grade` reads answers."""
-    from cnncalc.grade import parse_expect as read
-
-    return read(value, line, field, totals=totals)
 
 
 def parse_paper(value: Any, line: int | None, field: str) -> tuple[tuple[str, str], ...]:
@@ -253,7 +191,7 @@ class Parser:
             raise SpecError("'first' needs 'repeat'", line=line_of(raw, "first"), field=f"{path}.first")
         if "paper" in raw:
             node = replace(node, paper=parse_paper(raw["paper"], line_of(raw, "paper"), f"{path}.paper"))
-        if "expect" in raw:  # an answer key kept in the spec: summarize checks it (grade.py reads the answers)
+        if "expect" in raw:  # an answer key kept in the spec: summarize checks it (grade/read.py reads the answers)
             node = replace(node, expect=parse_expect(raw["expect"], line_of(raw, "expect"), f"{path}.expect"))
         return replace(node, name=name or "", line=line, path=path)
 
@@ -435,50 +373,3 @@ class Parser:
             else:
                 raise SpecError(f"block {kind!r} needs argument {name!r}", line=line, field=path)
         return args
-
-
-def rows(node: Layer) -> int:
-    """How many rows (layers and joins) the analysis will produce for `node`, counted without expanding repeats."""
-    if isinstance(node, Sequence):
-        return sum(rows(item) for item in node.items)
-    if isinstance(node, Repeat):
-        return rows(node.first) + (node.count - 1) * rows(node.rest)
-    if isinstance(node, Concat):
-        return sum(rows(branch) for branch in node.branches) + 1
-    if isinstance(node, Residual):
-        shortcut = rows(node.shortcut) if node.shortcut else 2 if node.auto else 0  # auto: a conv and a batch norm
-        return rows(node.body) + shortcut + 1 + (rows(node.after) if node.after else 0)
-    if isinstance(node, Dense):
-        return node.count * (rows(node.body) + 1)
-    return 1
-
-
-def check_rows(layers: tuple[Layer, ...]) -> None:
-    """Refuse a network with more than MAX_ROWS rows before analysing any: nested repeats multiply."""
-    total = 0
-    for layer in layers:
-        n = rows(layer)
-        total += n
-        if n > MAX_ROWS:
-            raise SpecError(f"expands to {n:,} layers and joins; at most {MAX_ROWS:,} can be analysed",
-                            line=layer.line, field=layer.path)
-        if total > MAX_ROWS:
-            raise SpecError(f"the network reaches {total:,} layers and joins here; at most {MAX_ROWS:,} can be "
-                            "analysed", line=layer.line, field=layer.path)
-
-
-def substitute(value: Any, scope: dict[str, Any], line: int | None, path: str, keep: tuple[str, ...] = ()) -> Any:
-    """Replace `$...` expressions by their values; `keep` keys hold nested layers, substituted when parsed."""
-    try:
-        if expr.is_expression(value):
-            return expr.evaluate(value, scope)
-        if isinstance(value, dict):
-            return YMap({k: v if k in keep else substitute(v, scope, line_of(value, k) or line, f"{path}.{k}")
-                         for k, v in value.items()}, template=value)
-        if isinstance(value, list):
-            return YList([substitute(v, scope, line, path) for v in value], template=value)
-    except SpecError as exc:
-        if exc.line is None:
-            raise SpecError(exc.message, line=line, field=path) from None
-        raise
-    return value

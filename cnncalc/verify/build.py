@@ -1,4 +1,5 @@
-"""Spec → torch.nn.Module, one builder per layer class in an explicit registry.
+"""Spec → torch.nn.Module: `build_network`, and one builder per layer class, registered in the explicit registry
+of cnncalc.verify.registry (the containers' builders are in cnncalc.verify.containers).
 
 Each module is built from the shape *torch* feeds it, not from the calculator's shapes: every module is
 constructed on the meta device and a meta tensor is run through it to learn its output, which becomes the next
@@ -12,60 +13,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
 
 import torch
 from torch import nn
 
-from cnncalc.errors import CnnCalcError
+import cnncalc.verify.containers  # noqa: F401  (importing registers the container builders)
 from cnncalc.layers.base import Layer, Shape
 from cnncalc.layers.conv import Conv, ConvTranspose, LocallyConnected
 from cnncalc.layers.dense import Flatten, Linear
 from cnncalc.layers.elementwise import LRN, Activation, BatchNorm, Dropout, Maxout, Softmax, ZeroPad
 from cnncalc.layers.pool import AdaptiveAvgPool, GlobalAvgPool, Pool
-from cnncalc.verify.errors import NotBuildable, TorchRefused
+from cnncalc.verify.errors import NotBuildable
 from cnncalc.verify.modules import Chain, LocallyConnected2d
 from cnncalc.verify.modules import Maxout as MaxoutModule
-
-
-@dataclass(frozen=True)
-class Site:
-    """Where a module is being built: its dotted path (the report row's name) and the per-sample input shape
-    torch produces there."""
-
-    path: str
-    shape: Shape
-
-    def child(self, name: str) -> str:
-        return f"{self.path}.{name}"
-
-
-@dataclass(frozen=True)
-class Built:
-    """What a container's builder returns: its module and the output shape torch gave its last child (or its
-    join), so that a container is not run again just to learn what its children already told."""
-
-    module: nn.Module
-    output: Shape
-
-
-Builder = Callable[[Any, Site], "nn.Module | Built"]
-BUILDERS: dict[type[Layer], Builder] = {}
-B = TypeVar("B", bound=Builder)
-
-
-def builds(*classes: type[Layer]) -> Callable[[B], B]:
-    """Register the builder of these exact layer classes; registering a class twice is a bug."""
-
-    def add(fn: B) -> B:
-        for cls in classes:
-            if cls in BUILDERS:
-                raise RuntimeError(f"a torch builder for {cls.__name__} is registered twice")
-            BUILDERS[cls] = fn
-        return fn
-
-    return add
+from cnncalc.verify.registry import Site, build_chain, builds
 
 
 def build_network(layers: tuple[Layer, ...], input_shape: Shape) -> Chain:
@@ -73,68 +34,6 @@ def build_network(layers: tuple[Layer, ...], input_shape: Shape) -> Chain:
     with torch.device("meta"):
         net, _ = build_chain(layers, input_shape, prefix="")
     return net
-
-
-def build(node: Layer, shape: Shape, path: str) -> tuple[nn.Module, Shape]:
-    """One layer or container → its module and the output shape torch gives it."""
-    builder = BUILDERS.get(type(node))  # the exact class: a subclass may mean something else
-    if builder is None:
-        raise NotBuildable(f"{path}: cnncalc verify has no torch builder for {type(node).__name__} "
-                           f"({node.kind}); add one to cnncalc/verify/build.py")
-    try:
-        made = builder(node, Site(path, shape))
-    except CnnCalcError:
-        raise  # already located: a container passes on what its child's build said
-    except (RuntimeError, ValueError) as exc:  # torch's own argument checks
-        raise TorchRefused(path, _first_line(exc)) from None
-    if isinstance(made, Built):
-        return made.module, made.output
-    return made, probe(made, shape, path)
-
-
-def build_chain(items: tuple[Layer, ...], shape: Shape, prefix: str) -> tuple[Chain, Shape]:
-    """Items in order, each under its own name (`prefix.name`, or `name` at the top)."""
-    chain = Chain()
-    for item in items:
-        module, shape = build(item, shape, f"{prefix}.{item.name}" if prefix else item.name)
-        attach(chain, item.name, module, prefix)
-        chain.order.append(item.name)
-    return chain, shape
-
-
-def attach(parent: nn.Module, name: str, module: nn.Module, where: str) -> None:
-    """add_module, refusing what it would silently overwrite and names torch cannot take ('a.b', 'forward')."""
-    if name in parent._modules:
-        raise NotBuildable(f"{where or 'the network'}: two modules would be named {name!r}")
-    try:
-        parent.add_module(name, module)
-    except (KeyError, TypeError) as exc:
-        raise NotBuildable(f"{where + '.' if where else ''}{name}: not usable as a torch module name "
-                           f"({_first_line(exc)})") from None
-
-
-def probe(module: nn.Module, shape: Shape | list[Shape], path: str) -> Shape:
-    """Run one-sample meta tensors through the module: torch's own output shape, no memory, no arithmetic.
-    A list of shapes is passed as one list of tensors (a concatenation's input)."""
-    module.eval()  # batch norm refuses a single sample in training mode
-
-    def meta(s: Shape) -> torch.Tensor:
-        return torch.empty((1, *s), device="meta")
-
-    try:
-        with torch.no_grad():
-            if isinstance(shape, list):
-                out = module([meta(s) for s in shape])
-            else:
-                out = module(meta(shape))
-    except (RuntimeError, ValueError, IndexError) as exc:
-        raise TorchRefused(path, _first_line(exc)) from None
-    return tuple(int(d) for d in out.shape[1:])
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _hw_pad(pad: tuple[tuple[int, int], tuple[int, int]]) -> tuple[int, int, int, int]:
@@ -269,6 +168,3 @@ def _softmax(layer: Softmax, at: Site) -> nn.Module:
 @builds(ZeroPad)
 def _zeropad(layer: ZeroPad, at: Site) -> nn.Module:
     return nn.ZeroPad2d(_hw_pad(layer.pad))
-
-
-from cnncalc.verify import containers  # noqa: F401  (registers the container builders; imports this module)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import torch
 
+import cnncalc.verify.modules as modules
 from cnncalc.layers.base import Shape
 from cnncalc.layers.graph import Concat, Dense, Repeat, Residual, Sequence, projection
-from cnncalc.verify import modules
-from cnncalc.verify.build import Built, Site, attach, build, build_chain, builds, probe
 from cnncalc.verify.errors import TorchRefused
+from cnncalc.verify.registry import Built, Site, attach, build, build_chain, builds, probe
 
 
 @builds(Sequence)

@@ -1,0 +1,50 @@
+"""`cnncalc memory`: what autograd keeps for backward, layer by layer, and the training and inference totals."""
+
+from __future__ import annotations
+
+import json
+
+from cnncalc.document import Cell, Column, Document, Table, cell
+from cnncalc.memory import MemoryReport
+from cnncalc.numbers import bar, nbytes, percent
+
+_STATE = {"sgd": "none", "momentum": "1 value per parameter", "adam": "2 values per parameter"}
+
+
+def totals(m: MemoryReport) -> list[tuple[str, int, str]]:
+    return [
+        ("parameters", m.params_bytes, m.dtype),
+        ("gradients", m.gradients_bytes, "one per parameter"),
+        (f"optimizer state ({m.optimizer})", m.optimizer_bytes, _STATE[m.optimizer]),
+        ("activations kept for backward", m.saved_bytes, f"batch {m.batch}; each tensor counted once"),
+        ("training step", m.training_bytes, "the four above"),
+        ("inference peak activations", m.inference_peak_bytes, "live tensors only, freed after last use"),
+        ("inference", m.inference_bytes, "parameters + the peak"),
+    ]
+
+
+def document(m: MemoryReport) -> Document:
+    """The layers that keep something (with their share), then the totals as a table of their own."""
+    layers = Table((Column("layer", "name"), Column("type", "text", priority=2),
+                    Column("kept for backward", "text", priority=1), Column("bytes", "integer", "right"),
+                    Column("share", "bar", priority=3, wrap=False)),
+                   tuple((Cell(r.name), Cell(r.kind), Cell(", ".join(r.kept)), cell(r.bytes),
+                          Cell(f"{bar(r.bytes, m.saved_bytes, 6)} {percent(r.bytes, m.saved_bytes)}", r.bytes))
+                         for r in m.rows if r.bytes))
+    summary = Table((Column("total", "name"), Column("bytes", "integer", "right"), Column("size", "text"),
+                     Column("what", "note", priority=1)),
+                    tuple((Cell(label), cell(value), Cell(nbytes(value)), Cell(why))
+                          for label, value, why in totals(m)))
+    return Document(f"{m.model}: memory for one training step ({m.dtype}, batch {m.batch}, {m.optimizer})",
+                    (layers, summary))
+
+
+def json_text(m: MemoryReport) -> str:
+    return json.dumps({
+        "model": m.model, "dtype": m.dtype, "batch": m.batch, "optimizer": m.optimizer,
+        "layers": [{"name": r.name, "type": r.kind, "kept": list(r.kept), "bytes": r.bytes} for r in m.rows],
+        "totals": {"params_bytes": m.params_bytes, "gradients_bytes": m.gradients_bytes,
+                   "optimizer_bytes": m.optimizer_bytes, "saved_activation_bytes": m.saved_bytes,
+                   "training_bytes": m.training_bytes, "inference_peak_activation_bytes": m.inference_peak_bytes,
+                   "inference_bytes": m.inference_bytes},
+    }, indent=2)
