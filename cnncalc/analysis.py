@@ -153,7 +153,9 @@ class Walker:
         if rf is not None and facts.rf is not None and any(isinstance(j, int) and j > MAX_SIZE for j in rf.jump):
             rf = None  # strides of 2^64, layer after layer: a jump beyond any real input, shown as "—" (it would
             # otherwise grow by 64 bits a row, and its size and padding with it)
-        tensor = self.new_tensor() if facts.new_tensor else flow.tensor
+        # dropout is the identity at inference (new_tensor False) but writes a new tensor in training: its own id,
+        # which memory.inference_peak reads as its input's
+        tensor = self.new_tensor() if facts.new_tensor or facts.training_copy else flow.tensor
         self.results.append(LayerResult(
             name=path, kind=layer.kind, description=description, input=shape, output=facts.output,
             weights=facts.weights, biases=facts.biases, buffers=facts.buffers,
@@ -274,11 +276,12 @@ def suggest_input(layers: tuple[Layer, ...], shape: Shape, axis: str) -> int | N
         try:
             for layer in layers:
                 out = walker.walk(layer, out, layer.name)
+                if any(axis in u.axis for _, _, u in walker.untiled):
+                    break  # this size fails here already: the rest of the network need not be walked
+            else:
+                return n
         except SpecError:
             pass
-        else:
-            if not any(axis in u.axis for _, _, u in walker.untiled):
-                return n
         budget -= len(walker.results) + 1
         if budget <= 0:
             return None

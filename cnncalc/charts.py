@@ -63,3 +63,22 @@ def sweep_chart(model: str, points: list[SweepPoint], path: str | Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def chart_target(text: str) -> tuple[Path, str]:
+    """Where `--plot FILE` writes, checked before any work: a PNG name ('out' becomes out.png, said so), in a
+    folder that exists, short enough for the system; and the word to report it with ('Wrote', or 'Replaced' when
+    a file was there)."""
+    path = Path(text)
+    if path.suffix == "":
+        path = path.with_suffix(".png")
+    if path.suffix.lower() != ".png":
+        raise CnnCalcError(f"--plot: {text[:60]!r} is not a .png name; charts are PNG images (e.g. profile.png)")
+    if len(path.name.encode()) > 255:
+        raise CnnCalcError(f"--plot: a file name of {len(path.name.encode()):,} bytes is too long (at most 255)")
+    folder = path.parent
+    if not folder.is_dir():
+        raise CnnCalcError(f"--plot: the folder {str(folder)[:60]!r} does not exist")
+    if path.is_dir():
+        raise CnnCalcError(f"--plot: {str(path)[:60]!r} is a folder")
+    return path, "Replaced" if path.exists() else "Wrote"

@@ -1,7 +1,8 @@
 """The command line: parse options, call the library once, render, and set the exit code.
 
 Exit codes (a contract): 0 success; 1 invalid input; 2 usage error; 3 a negative answer (does not fit, a wrong
-homework answer, a failed verification).
+homework answer, a failed verification); 70 an internal error; 130 interrupted; 141 a broken pipe
+(cnncalc/exits.py ends every command).
 """
 
 from __future__ import annotations
@@ -13,22 +14,28 @@ from typing import Any, TypeVar
 
 import click
 
-from cnncalc.errors import CnnCalcError, SpecError
+from cnncalc.errors import SpecError
+from cnncalc.exits import BROKEN_PIPE, INTERRUPTED, Cli, quiet_stdout
+from cnncalc.layout import layout_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 DTYPES = ("fp32", "fp16", "bf16", "fp64", "int8")
 _SIZE = re.compile(r"\s*(\d{1,4000})\s*(?:[x×]\s*(\d{1,4000})\s*)?(?:[x×]\s*(\d{1,4000})\s*)?", re.IGNORECASE)
 
 
-class Cli(click.Group):
-    """Turns the package's own errors into 'Error: ...' and their exit code, in this one place."""
-
-    def invoke(self, ctx: click.Context) -> Any:
+def run() -> None:
+    """The `cnncalc` command: main(), with Ctrl-C and a closed pipe ending as Unix tools end (130, 141)."""
+    try:
+        main()
+    except KeyboardInterrupt:  # before click's own handling has started
+        sys.exit(INTERRUPTED)
+    except SystemExit:
         try:
-            return super().invoke(ctx)
-        except CnnCalcError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            quiet_stdout()
+            sys.exit(BROKEN_PIPE)
+        raise
 
 
 @click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,20 +65,37 @@ def format_option(choices: tuple[str, ...] = FORMATS, default: str = "table") ->
 def _emit(fmt: str, document: Callable[[], Any], json_text: Callable[[], str],
           text: Callable[[], str] | None = None) -> None:
     """Write what a command shows in `fmt`: its JSON contract, its prose, or its document through a writer."""
+    meta = click.get_current_context().meta  # --wide, --columns (cnncalc/layout.py)
+    columns = meta.get("cnncalc.columns")
+
+    def shown() -> Any:
+        from cnncalc.views import select_columns
+
+        return select_columns(document(), columns) if columns else document()
+
     if fmt == "json":
         out = json_text()
-    elif fmt == "text" and text is not None:
+    elif fmt == "text" and text is not None and not columns:
         out = text()
-    elif fmt == "table":
+    elif fmt in ("table", "text"):
         from cnncalc.writers import terminal
 
-        terminal.show(document(), terminal.console())
+        terminal.show(shown(), terminal.console(), wide=bool(meta.get("cnncalc.wide")))
         return
     else:
         from cnncalc.writers import write
 
-        out = write(document(), fmt)
+        out = write(shown(), fmt)
     click.echo(out, nl=not out.endswith("\n"))
+
+
+def _plot_target(plot_file: str | None) -> Any:
+    """--plot FILE checked before any work is done (cnncalc.charts.chart_target), or None."""
+    if plot_file is None:
+        return None
+    from cnncalc.charts import chart_target
+
+    return chart_target(plot_file)
 
 
 def _override(model: Any, input_size: str | None) -> Any:
@@ -94,6 +118,7 @@ def _override(model: Any, input_size: str | None) -> Any:
 @click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Samples per batch.")
 @click.option("--no-bias", is_flag=True, help='Count params as the slides do, "not counting biases".')
 @format_option(("table", "json", "csv", "markdown", "latex"))
+@layout_options
 @click.option("--strict", is_flag=True, help="A layer that does not tile its input is an error (exit 3).")
 @click.option("--variant", default=None, help="One of the spec's named variants (e.g. torchvision).")
 @click.option("--depth", type=click.IntRange(min=1), default=1, show_default=True,
@@ -105,9 +130,11 @@ def _override(model: Any, input_size: str | None) -> Any:
               help="With a symbolic input (--input HxWx3): say whether size N tiles every layer, and if not why.")
 @click.option("--receptive-field", "receptive_field", is_flag=True,
               help="Add each layer's receptive field: size, jump, effective padding, centre (Araujo et al. 2019).")
+@click.option("--warnings", "-v", "all_warnings", is_flag=True,
+              help="Every warning in full (by default one line counts and names the layers; JSON always has all).")
 def summarize(spec: str, input_size: str | None, dtype: str, batch: int, no_bias: bool, fmt: str,
               strict: bool, variant: str | None, depth: int, expand: bool, plot_file: str | None,
-              receptive_field: bool, why: int | None) -> None:
+              receptive_field: bool, why: int | None, all_warnings: bool) -> None:
     """Per-layer output volume, memory, params and MACs of SPEC, with totals."""
     from cnncalc.analysis import analyze
     from cnncalc.spec import load_spec
@@ -123,18 +150,19 @@ def summarize(spec: str, input_size: str | None, dtype: str, batch: int, no_bias
         symbolic = analyze_symbolic(model, shape)
         _emit(fmt, lambda: view.document(symbolic, near, why), lambda: view.json_text(symbolic, near))
         return
+    plot = _plot_target(plot_file)
     report = analyze(model, input_shape=override, dtype=dtype, batch=batch, count_biases=not no_bias,
                      strict=strict)
     rows_depth = None if expand else depth
-    if plot_file:
+    if plot:
         from cnncalc import grouping
         from cnncalc.charts import profile
 
-        profile(report, grouping.rows(report, rows_depth), plot_file)
-        click.echo(f"Wrote {plot_file}", err=True)
+        profile(report, grouping.rows(report, rows_depth), plot[0])
+        click.echo(f"{plot[1]} {plot[0]}", err=True)
     from cnncalc.views import summarize as view
 
-    _emit(fmt, lambda: view.document(report, rows_depth, receptive_field),
+    _emit(fmt, lambda: view.document(report, rows_depth, receptive_field, all_warnings),
           lambda: view.json_text(report, receptive_field))
     _exit_on_failed_expectations(report)
 
@@ -152,6 +180,7 @@ def _exit_on_failed_expectations(report: Any) -> None:
 @click.option("--variant", default=None, help="One of the spec's named variants.")
 @click.option("--no-bias", is_flag=True, help='Count params "not counting biases".')
 @format_option()
+@layout_options
 def table(spec: str, variant: str | None, no_bias: bool, fmt: str) -> None:
     """SPEC in the layout of the GoogLeNet paper's Table 1: type, patch size/stride, output size, depth, the
     inception columns, params and ops — computed, with the paper's own figures (`paper:` in the spec) beside them
@@ -172,6 +201,7 @@ def table(spec: str, variant: str | None, no_bias: bool, fmt: str) -> None:
 @click.option("--variant", default=None, help="Use this named variant for every spec that has it.")
 @click.option("--totals", "totals_only", is_flag=True, help="Only the params and MACs rows (VGG's Table 2).")
 @format_option()
+@layout_options
 def compare(specs: tuple[str, ...], variant: str | None, totals_only: bool, fmt: str) -> None:
     """Several specs side by side, like the ResNet and DenseNet tables: one row per stage with its block
     configuration per spec, then params and MACs (the papers' FLOPs)."""
@@ -193,6 +223,7 @@ def compare(specs: tuple[str, ...], variant: str | None, totals_only: bool, fmt:
 @main.command()
 @click.argument("answers", type=click.Path(dir_okay=True, path_type=str))
 @format_option(PROSE_FORMATS, default="text")
+@layout_options
 def grade(answers: str, fmt: str) -> None:
     """Check a student's answers to the slides' questions (output volume, parameters, memory, fits...) in
     ANSWERS, a YAML file of questions and answers: ✓/✗ per answer with the expected value, the worked solution
@@ -217,6 +248,7 @@ def grade(answers: str, fmt: str) -> None:
 @click.option("--no-bias", is_flag=True, help='Count params as the slides do, "not counting biases".')
 @click.option("--variant", default=None, help="One of the spec's named variants.")
 @format_option(PROSE_FORMATS, default="text")
+@layout_options
 def explain(spec: str, layer_name: str | None, input_size: str | None, dtype: str, batch: int, no_bias: bool,
             variant: str | None, fmt: str) -> None:
     """The worked solution of every layer of SPEC (or one, --layer): each formula written out with its
@@ -242,6 +274,7 @@ def explain(spec: str, layer_name: str | None, input_size: str | None, dtype: st
 @click.option("--optimizer", type=click.Choice(("sgd", "momentum", "adam")), default="sgd", show_default=True)
 @click.option("--variant", default=None, help="One of the spec's named variants.")
 @format_option(("table", "json", "markdown", "latex", "csv"))
+@layout_options
 def memory(spec: str, input_size: str | None, batch: int, dtype: str, optimizer: str, variant: str | None,
            fmt: str) -> None:
     """Training and inference memory of SPEC: parameters, gradients, optimizer state, the activations autograd
@@ -266,6 +299,7 @@ def memory(spec: str, input_size: str | None, batch: int, dtype: str, optimizer:
 @click.option("--optimizer", type=click.Choice(("sgd", "momentum", "adam")), default="sgd", show_default=True)
 @click.option("--variant", default=None, help="One of the spec's named variants.")
 @format_option(("table", "json", "markdown", "latex", "csv"))
+@layout_options
 @click.option("--plot", "plot_file", default=None, metavar="FILE.png", help="Also draw the sweep (needs matplotlib).")
 def sweep(spec: str, sizes: str, batches: str, dtype: str, optimizer: str, variant: str | None, fmt: str,
           plot_file: str | None) -> None:
@@ -277,15 +311,16 @@ def sweep(spec: str, sizes: str, batches: str, dtype: str, optimizer: str, varia
     from cnncalc.views import sweep as view
 
     model = load_spec(spec, variant=variant)
+    plot = _plot_target(plot_file)
     points = run_sweep(model, parse_range(sizes, "--input"), parse_range(batches, "--batch"), dtype=dtype,
                        optimizer=optimizer)
-    if plot_file:
+    if plot:
         from cnncalc.charts import sweep_chart
 
-        sweep_chart(model.name, points, plot_file)
+        sweep_chart(model.name, points, plot[0])
     _emit(fmt, lambda: view.document(model.name, points), lambda: view.json_text(model.name, points))
-    if plot_file and fmt == "table":
-        click.echo(f"Wrote {plot_file}")
+    if plot:
+        click.echo(f"{plot[1]} {plot[0]}", err=True)
 
 
 @main.command()
@@ -296,17 +331,34 @@ def sweep(spec: str, sizes: str, batches: str, dtype: str, optimizer: str, varia
 @click.option("--pad", type=int, default=0, show_default=True, help="Zero padding P on each side.")
 @click.option("--dilation", type=int, default=1, show_default=True)
 @click.option("--filters", type=int, default=None, help="Number of filters K: output depth and params.")
-@click.option("--pool", type=int, default=None, metavar="F", help="A pooling window of size F instead of a filter.")
-@click.option("--ceil", is_flag=True, help="Round up like PyTorch's ceil_mode (pooling).")
+@click.option("--pool", type=int, default=None, is_flag=False, flag_value=0, metavar="[F]",
+              help="A pooling window (of size F, or of --filter's size) instead of a filter.")
+@click.option("--ceil", is_flag=True, help="Ceil mode (PyTorch's ceil_mode): answer with the rounded-up size.")
+@click.option("--transposed", is_flag=True, help="A transposed convolution (PyTorch ConvTranspose2d).")
+@click.option("--output-padding", "output_padding", type=int, default=0, show_default=True,
+              help="Output padding OP of a transposed convolution.")
+@click.option("--groups", type=int, default=1, show_default=True, help="Grouped convolution: C/G channels per filter.")
+@click.option("--depthwise", is_flag=True, help="Depthwise: one filter per input channel (groups = C).")
+@click.option("--local", is_flag=True, help="Locally connected (unshared weights: a filter per output position).")
 @click.option("--no-bias", is_flag=True, help="Filters without biases.")
 @format_option(PROSE_FORMATS, default="text")
+@layout_options
 def check(input_size: str, kernel: int, stride: int, pad: int, dilation: int, filters: int | None,
-          pool: int | None, ceil: bool, no_bias: bool, fmt: str) -> None:
+          pool: int | None, ceil: bool, transposed: bool, output_padding: int, groups: int, depthwise: bool,
+          local: bool, no_bias: bool, fmt: str) -> None:
     """Does a filter (or pooling window) fit an input? The worked formula, what PyTorch and Caffe do, and
-    nearby settings that fit. Exits 3 when it does not fit."""
+    nearby settings that fit; params and MACs with their formulas. Exits 3 when it does not fit (with --ceil:
+    when ceil mode gives no size).
+
+    \b
+    One layer at a time; a whole network is a spec for `summarize` (the table) or `explain` (worked solutions):
+      cnncalc check --input 227x227x3 --filter 11 --stride 4 --filters 96
+      cnncalc explain specs/alexnet.yaml --layer conv1"""
     from cnncalc import check as calc
 
-    if re.search(r"[A-Za-wyzA-WYZ_]", input_size):  # a name: answer with formulas and congruences
+    from cnncalc.spec.inputs import has_symbol
+
+    if has_symbol(input_size, "--input"):  # a name: answer with formulas and congruences
         from cnncalc.symbolic import check_symbolic, parse_check_input
         from cnncalc.views import symbolic as symbolic_view
 
@@ -315,6 +367,8 @@ def check(input_size: str, kernel: int, stride: int, pad: int, dilation: int, fi
         title = f"Input {input_size}, {'pool' if pool else 'filter'} {pool or kernel}, stride {stride}, pad {pad}"
         _emit(fmt, lambda: symbolic_view.check_document(found, title), lambda: symbolic_view.check_json(found),
               lambda: symbolic_view.check_text(found))
+        if found.never:  # a numeric axis that does not fit, whatever the symbol is: a negative answer
+            sys.exit(3)
         return
     from cnncalc.views import check as view
 
@@ -324,10 +378,15 @@ def check(input_size: str, kernel: int, stride: int, pad: int, dilation: int, fi
     height = int(m[1])
     width = int(m[2]) if m[2] else height
     channels = int(m[3]) if m[3] else None
+    kinds = [k for k, on in (("pool", pool is not None), ("transposed", transposed), ("local", local)) if on]
+    if len(kinds) > 1:
+        raise click.UsageError(f"--{kinds[0]} and --{kinds[1]} ask about different layers; give one")
     result = calc.check(height, width, channels=channels, kernel=pool or kernel, stride=stride, pad=pad,
-                        dilation=dilation, filters=filters, pool=pool is not None, ceil=ceil, bias=not no_bias)
+                        dilation=dilation, filters=filters, pool=pool is not None, ceil=ceil, bias=not no_bias,
+                        layer=kinds[0] if kinds else "conv", groups="depthwise" if depthwise else groups,
+                        output_padding=output_padding)
     _emit(fmt, lambda: view.document(result), lambda: view.json_text(result), lambda: view.text(result))
-    if not result.fits:
+    if not result.answered:
         sys.exit(3)
 
 
@@ -339,10 +398,13 @@ def check(input_size: str, kernel: int, stride: int, pad: int, dilation: int, fi
               help="auto: CUDA when a GPU is present, else CPU; meta: shapes, params and MACs without allocating.")
 @click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Samples per batch.")
 @format_option(("table", "json", "markdown", "latex", "csv"))
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the random input and weights.")
+@layout_options
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
+              help="Seed for the random input and weights.")
 @click.option("--variant", default=None, help="One of the spec's named variants.")
+@click.option("--allow-large", is_flag=True, help="Run even when the estimate is above 8 GB (cpu, cuda).")
 def verify(spec: str, input_size: str | None, device: str, batch: int, fmt: str, seed: int,
-           variant: str | None) -> None:
+           variant: str | None, allow_large: bool) -> None:
     """Build SPEC as a PyTorch module, run it, and compare every layer's output shape, params and MACs with
     the calculation (needs torch: pip install -e '.[torch]'). Exits 3 on any mismatch."""
     from cnncalc.spec import load_spec
@@ -350,7 +412,16 @@ def verify(spec: str, input_size: str | None, device: str, batch: int, fmt: str,
     from cnncalc.views import verify as view
 
     model = load_spec(spec, variant=variant)
-    result = run_verify(model, input_shape=_override(model, input_size), device=device, batch=batch, seed=seed)
+    result = run_verify(model, input_shape=_override(model, input_size), device=device, batch=batch, seed=seed,
+                        allow_large=allow_large)
     _emit(fmt, lambda: view.document(result), lambda: view.json_text(result))
     if not result.ok:
         sys.exit(3)
+
+
+
+# `report` and `serve` are written in cli_web.py, to keep this module short; they are commands of `main` all the same
+from cnncalc.cli_web import report, serve  # noqa: E402
+
+main.add_command(report)
+main.add_command(serve)

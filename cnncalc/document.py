@@ -12,6 +12,7 @@ on a narrow terminal (their priority), so a writer can drop the least important 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple
 
@@ -31,6 +32,19 @@ class Cell(NamedTuple):
     @property
     def data(self) -> Any:
         return self.text if self.value is None else self.value
+
+
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str, *, newlines: bool = False) -> str:
+    """Text from a file as a reader should see it: control characters (an ANSI escape, a NUL) written as their
+    escapes (\\x1b), and line breaks too unless `newlines` (a multi-line cell). Every writer passes what it prints
+    through this, so that a name can never become markup, a terminal command, or live LaTeX after a % comment."""
+    if text.isprintable():
+        return text
+    out = _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+    return out if newlines else out.replace("\n", "\\n")
 
 
 def cell(value: Any) -> Cell:

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 _UNITS = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "B": 10**9, "T": 10**12}
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
 _FIGURE = re.compile(r"\s*([0-9][0-9,]*(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\s*([KMGBT]?)\s*", re.IGNORECASE)
 
 
@@ -22,7 +23,10 @@ def parse_figure(text: object) -> tuple[Fraction, Fraction]:
         return Fraction(text), Fraction(1)
     m = _FIGURE.fullmatch(str(text))
     if not m:
-        raise ValueError(f"cannot read {text!r} as a number (examples: 2.7K, 34M, 34,944)")
+        raise ValueError(f"cannot read {str(text)[:60]!r} as a number (examples: 2.7K, 34M, 34,944)")
+    whole = m[1].split(".")[0].split("e")[0].split("E")[0]
+    if "," in whole and not _GROUPED.fullmatch(whole):  # 7,6,0 is three numbers, not 760
+        raise ValueError(f"cannot read {str(text)[:60]!r} as a number: a comma groups three digits (34,944)")
     try:
         digits = Decimal(m[1].replace(",", ""))
     except InvalidOperation:

@@ -39,6 +39,14 @@ body once (twice with `first`), so long runs written with it cost nothing here."
 MAX_NESTING = 48
 """Containers and blocks inside one another: the parser and the analysis recurse once per level."""
 
+MAX_NAME = 200
+"""Characters in a model's or a layer's name and in a symbol of a symbolic size: every row prints its name, and
+sympy's cost grows with a symbol's length (a 1 MB symbol took minutes)."""
+
+MAX_VERIFY_BYTES = 8 * 10**9
+"""`verify` on the CPU or a GPU really allocates: above 8 GB (parameters + activations + their gradients, as
+estimated before torch is asked) it refuses unless --allow-large; --device meta allocates nothing."""
+
 MAX_EXPRESSION = 200
 """Characters in one `$...` expression: Python's parser recurses on nested operators."""
 

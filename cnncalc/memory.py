@@ -1,10 +1,15 @@
 """Training and inference memory from a report: what autograd keeps, what an optimizer holds, and the peak of
 an inference pass in which each tensor is freed after its last use.
 
-Saved tensors follow PyTorch's derivative formulas (each layer's Facts.saves): a convolution or a linear layer
-keeps its input, a ReLU its result, a max pool its input and its int64 indices, batch norm its input and two
-fp32 statistics per channel, dropout a one-byte mask. A tensor kept by several layers (a ReLU's result is also
-the next convolution's input) is counted once: rows carry tensor ids, and in-place layers pass the id on.
+Saved tensors are what autograd keeps on the CPU (torch.autograd.graph.saved_tensors_hooks, train mode), each
+layer type's own list in its class (Facts.saves, a tuple of layers.base.Saved; the table is in
+docs/conventions.md): a convolution or a linear layer keeps its input, a ReLU its result, a max pool its input
+and its int64 indices, batch norm its input and two fp32 statistics per channel, dropout its mask, LRN four
+tensors. A tensor kept by several layers (a ReLU's result is also the next convolution's input) is counted once:
+rows carry tensor ids, and in-place layers pass the id on. A layer with no parameters whose input needs no
+gradient (everything before the first layer with weights) keeps nothing. Where another device keeps a
+different amount (CUDA's one-byte dropout mask), the report states the exact difference per layer type
+(MemoryReport.bounds).
 """
 
 from __future__ import annotations
@@ -16,9 +21,17 @@ from cnncalc.layers import numel, show_shape
 from cnncalc.results import DTYPE_BYTES, Report
 
 OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "adam": 2}  # values kept per parameter (momentum; Adam's two moments)
-INDEX_BYTES = 8  # max pooling's indices are int64
-MASK_BYTES = 1  # dropout's mask is bool
-STAT_BYTES = 4  # batch norm's save_mean and save_invstd stay fp32
+SAVED_DEVICE = "cpu"  # the device whose autograd the saved figures are exact for
+
+
+@dataclass(frozen=True)
+class Bound:
+    """How many bytes more (negative: fewer) another device keeps for one layer type, exactly."""
+
+    kind: str
+    device: str
+    bytes: int
+    why: str
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,8 @@ class MemoryReport:
     optimizer_bytes: int
     saved_bytes: int  # activations kept for the backward pass
     inference_peak_bytes: int  # the largest set of live activation tensors during one forward pass
+    device: str = SAVED_DEVICE  # saved_bytes is exact for this device's autograd
+    bounds: tuple[Bound, ...] = ()  # per layer type, the exact difference on another device
 
     @property
     def training_bytes(self) -> int:
@@ -58,57 +73,73 @@ def memory(report: Report, optimizer: str = "sgd") -> MemoryReport:
     nbytes = DTYPE_BYTES[report.dtype]
     batch = report.batch
     saved: set[int] = set()
+    graded: set[int] = set()  # tensors that require grad: those computed from a parameter
+    other: dict[tuple[str, str, int], int] = {}  # (layer type, tensor, CUDA's item size) → CUDA's bytes − the CPU's
     rows = []
     for r in report.layers:
         kept: list[str] = []
         total = 0
-        for token in r.saves:
-            if token in ("input", "output"):
-                tensor, shape = (r.tensor_in[0], r.input) if token == "input" else (r.tensor_out, r.output)
-                if tensor in saved:
+        if any(t in graded for t in r.tensor_in) or r.weights or r.biases:
+            graded.add(r.tensor_out)
+            for s in r.saves:  # autograd records a node, and what it keeps, only for a tensor that needs a gradient
+                if s.tensor:
+                    tensor, shape = (r.tensor_in[0], r.input) if s.tensor == "input" else (r.tensor_out, r.output)
+                    if tensor in saved:
+                        continue
+                    saved.add(tensor)
+                    kept.append(f"{s.what} {show_shape(shape)}")
+                    total += numel(shape) * nbytes * batch
                     continue
-                saved.add(tensor)
-                kept.append(f"{token} {show_shape(shape)}")
-                total += numel(shape) * nbytes * batch
-            elif token == "indices":
-                kept.append("int64 indices")
-                total += numel(r.output) * INDEX_BYTES * batch
-            elif token == "mask":
-                kept.append("bool mask")
-                total += numel(r.output) * MASK_BYTES * batch
-            elif token == "stats":
-                kept.append("mean and 1/std")
-                total += 2 * r.output[0] * STAT_BYTES
+                count = s.numel * (batch if s.per_sample else 1)
+                size = s.itemsize or nbytes
+                cuda = s.cuda_itemsize if s.cuda_itemsize is None or not s.cuda_at_least else max(size, s.cuda_itemsize)
+                kept.append(s.what if cuda in (None, size) else f"{s.what} ({report.dtype} on the CPU)")
+                total += count * size
+                if cuda is not None and cuda != size:
+                    key = (r.kind, s.what, cuda)
+                    other[key] = other.get(key, 0) + count * (cuda - size)
         rows.append(SavedRow(r.name, r.kind, tuple(kept), total))
+    bounds = tuple(Bound(kind, "cuda", delta, f"CUDA keeps {kind}'s {what} as {item}-byte elements where the CPU "
+                                              f"keeps {report.dtype}")
+                   for (kind, what, item), delta in other.items())
     params = report.totals.params * nbytes
     return MemoryReport(model=report.model, dtype=report.dtype, batch=batch, optimizer=optimizer, rows=tuple(rows),
                         params_bytes=params, gradients_bytes=params,
                         optimizer_bytes=OPTIMIZER_STATE[optimizer] * params,
                         saved_bytes=sum(row.bytes for row in rows),
-                        inference_peak_bytes=inference_peak(report) * nbytes * batch)
+                        inference_peak_bytes=inference_peak(report) * nbytes * batch, bounds=bounds)
 
 
 def inference_peak(report: Report) -> int:
     """Values alive at the worst moment of a forward pass: each new tensor is allocated while the tensors it is
-    computed from are still alive, and a tensor is freed after the last row that reads or overwrites it."""
+    computed from are still alive, and a tensor is freed after the last row that reads or overwrites it.
+    A row that writes no new tensor at inference (dropout, which has a tensor id of its own for training) is
+    its input."""
     sizes = {0: numel(report.input)}
     last_use: dict[int, int] = {0: -1}
+    same: dict[int, int] = {}  # a training-only tensor id → the inference tensor it is
+    outs: list[int] = []
     for i, r in enumerate(report.layers):
-        for t in (*r.tensor_in, r.tensor_out):
+        ins = tuple(same.get(t, t) for t in r.tensor_in)
+        out = same.get(r.tensor_out, r.tensor_out)
+        if not r.new_tensor and ins and out != ins[0] and out not in sizes:
+            out = same[r.tensor_out] = ins[0]
+        outs.append(out)
+        for t in (*ins, out):
             last_use[t] = i
-        if r.tensor_out not in sizes:
-            sizes[r.tensor_out] = numel(r.output)
-    final = report.layers[-1].tensor_out if report.layers else 0
+        if out not in sizes:
+            sizes[out] = numel(r.output)
+    final = outs[-1] if outs else 0
     live = {0}
     current = peak = sizes[0]
     frees: dict[int, list[int]] = {}
     for t, i in last_use.items():
         if t != final:
             frees.setdefault(i, []).append(t)
-    for i, r in enumerate(report.layers):
-        if r.tensor_out not in live:
-            live.add(r.tensor_out)
-            current += sizes[r.tensor_out]
+    for i, out in enumerate(outs):
+        if out not in live:
+            live.add(out)
+            current += sizes[out]
             peak = max(peak, current)
         for t in frees.get(i, ()):
             if t in live:

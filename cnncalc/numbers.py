@@ -33,7 +33,25 @@ def nbytes(n: int) -> str:
     dec = next((n / d, u) for d, u in ((10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "KB")) if n >= d)
     binary = next((n / d, u) for d, u in ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"), (1, "B"))
                   if n >= d)
-    return f"{dec[0]:.3g} {dec[1]} ({binary[0]:.3g} {binary[1]})"
+    return f"{_figures(dec[0])} {dec[1]} ({_figures(binary[0])} {binary[1]})"
+
+
+def _figures(x: float) -> str:
+    """Three significant figures as people write them: 86.1, 172, 4.2 — and 1001, never 1e+03."""
+    return f"{x:.3g}" if x < 999.5 else f"{round(x):,}"
+
+
+def about(n: int) -> str:
+    """A rounded figure that keeps the digits that tell the truth (issue 15): the whole number of K/M/G/T when
+    there are ten or more of them (105,415,200 ≈ 105M, 34,944 ≈ 35K), one decimal below ten (1,050,571 ≈
+    1.1M); exact below 10,000."""
+    if n < 10_000:
+        return str(n)
+    div, unit = next((d, u) for d, u in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K")) if n >= d)
+    x = n / div
+    if x >= 999.5 and unit != "T":  # 999,600 is 1M, not 1000K
+        return about(int(round(x)) * div)
+    return f"{round(x):,}{unit}" if x >= 9.95 else f"{x:.1f}".rstrip("0").rstrip(".") + unit
 
 
 def product(shape: Shape) -> str:

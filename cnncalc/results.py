@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from cnncalc.layers.base import Shape, Untiled
+from cnncalc.layers.base import Saved, Shape, Untiled
 from cnncalc.receptive import ReceptiveField
 
 DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "fp64": 8, "int8": 1}
@@ -31,7 +31,7 @@ class LayerResult:
     paper: tuple[tuple[str, str], ...] = ()
     expect: tuple[tuple[str, str], ...] = ()  # `expect:` of the spec, as written
     receptive_field: ReceptiveField | None = None
-    saves: tuple[str, ...] = ()  # what autograd keeps for backward (Facts.saves)
+    saves: tuple[Saved, ...] = ()  # what autograd keeps for backward (Facts.saves)
     tensor_in: tuple[int, ...] = ()  # ids of the input tensors (the same id: the same memory)
     tensor_out: int = 0
 

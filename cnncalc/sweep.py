@@ -64,6 +64,9 @@ def sweep(spec: Spec, sizes: list[int], batches: list[int], *, dtype: str = "fp3
     if count * per_point > MAX_ROWS:  # each point analyses every row: bound the product (docs/robustness.md)
         raise SpecError(f"{count:,} points of {per_point:,} rows each is more than {MAX_ROWS:,} rows to analyse; "
                         "use a larger step", field="--input")
+    if len(spec.input) != 3:  # an input of 784 is a vector: there is no image size to sweep
+        raise SpecError(f"the input of this spec is a vector of {spec.input[0]:,} values, not an image: sweep "
+                        "varies the height and width of an HxWxC input", field="--input")
     points = []
     channels = spec.input[0]
     for batch in batches:

@@ -163,9 +163,11 @@ class SymbolicReport:
     layers: tuple[LayerResult, ...]
     conditions: tuple[Condition, ...]
     solutions: tuple[Solution, ...]
+    never: tuple[str, ...] = ()  # numeric axes that do not tile, whatever the symbols are: 'conv1 (width): ...'
 
     def first_failure(self, values: dict[str, int]) -> Condition | None:
-        """The first layer that does not tile when the symbols take these values."""
+        """The first layer whose symbolic axis does not tile when the symbols take these values (the numeric
+        axes in `never` fail for every value)."""
         for c in self.conditions:
             if c.residue is not None and c.symbol in values and (values[c.symbol] - c.residue) % c.modulus:
                 return c
@@ -186,15 +188,18 @@ def analyze_symbolic(spec: Spec, input_shape: tuple[Any, ...]) -> SymbolicReport
         flow = walker.walk(layer, flow, layer.name)
     rows = tuple(_folded(r) for r in walker.results)
     conditions = []
+    never = []
     for name, _line, u in walker.untiled:
-        if not known(u.n):
+        if known(u.n):  # a numeric axis (224 in Hx224x3) that does not tile: no value of the symbols helps
+            never.append(f"{name} ({u.axis}): {u.formula()}")
+        else:
             k_eff = u.kernel + (u.kernel - 1) * (u.dilation - 1)
             for axis in ("height", "width") if u.axis == "height and width" else (u.axis,):
                 conditions.append(condition(name, axis, u.n, k_eff, u.stride, u.pad_total))
     names = sorted({str(s) for d in input_shape[1:] if is_symbolic(d) for s in d.free_symbols})
     sizes = [d for r in rows for d in r.output if is_symbolic(d)]
     solutions = tuple(solve(n, conditions, sizes) for n in names)
-    return SymbolicReport(spec.name, tuple(input_shape), rows, tuple(conditions), solutions)
+    return SymbolicReport(spec.name, tuple(input_shape), rows, tuple(conditions), solutions, tuple(never))
 
 
 def _folded(r: LayerResult) -> LayerResult:

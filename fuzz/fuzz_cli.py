@@ -105,6 +105,10 @@ VALUES: list[Any] = [
     "$__import__('os')", "$n.real", "$[1, 2]", "²", "٣", "x" * 5000, "1e999999999", "2.7K", "34M", [], {}, [1],
     [1, 2], [1, 2, 3], [1, 2, 3, 4], [0, 0], [-1, 3], [2**64, 1], ["a", "b"], {"a": 1}, {"filters": 3},
     {"kernel": 3}, {"conv": {"filters": 2, "kernel": 1}}, [{"relu": None}], ["relu", "relu"],
+    # text that a writer could take for its own markup (issue 12): rich, ANSI, Markdown, LaTeX, line breaks
+    "[/]", "[bold]x[/bold]", "[link=file:///etc/passwd]x[/link]", "\x1b[31mred\x1b[0m", "a|b*c", "x\ny",
+    "\\input{/etc/passwd}", "%\n\\input{/etc/passwd}", "064", "1:30", "0x10", "1_000", "7,6,0", "1e-3",
+    "9" * 4301, "FC-" + "9" * 4301, "input", "TOTAL", "add", "concat", "shortcut",
 ]
 KEYS = ["filters", "kernel", "stride", "pad", "dilation", "groups", "bias", "units", "output", "pieces", "size",
         "alpha", "beta", "k", "p", "inplace", "ceil", "affine", "eps", "compress", "in_features", "output_padding",
@@ -115,6 +119,7 @@ KEYS = ["filters", "kernel", "stride", "pad", "dilation", "groups", "bias", "uni
 SNIPPETS = ["[", "]", "{", "}", ":", ": ", ",", "- ", "&a ", "*a", "!!python/object/apply:os.system ['true'] ",
             "!!binary aGk=", "? ", "|", ">", "'", '"', "%YAML 1.1\n", "---\n", "...\n", "#", "\t", "@", "`", "\\",
             "\x00", "\ufeff", "\u2028", "!!float ", "!!int ", "<<: *a\n", "~", "=", "0x10", "0o7", "1_000", ".inf"]
+FORMATS = ("table", "markdown", "latex", "csv", "json")  # every command writes each
 INPUTS = ["224x224x3", "227", "32x40", "7", "0", "1x1x1", "18446744073709551616", "18446744073709551617",
           "1000000000000x1000000000000x3", "HxWx3", "Hx5", "N", "abc", "", "3x3x3x3", "²", "9" * 5000]
 
@@ -238,8 +243,8 @@ def make_case(rng: random.Random, seeds: list[Any], seed_texts: list[str]) -> by
 
 
 def make_args(rng: random.Random, spec: str) -> list[str]:
-    command = rng.choices(["summarize", "table", "compare", "explain", "memory", "sweep", "check"],
-                          weights=[50, 8, 6, 8, 10, 6, 12])[0]
+    command = rng.choices(["summarize", "table", "compare", "explain", "memory", "sweep", "check", "verify"],
+                          weights=[45, 8, 6, 8, 10, 6, 12, 5])[0]
     if command == "check":
         args = ["check", "--input", rng.choice(INPUTS)]
         for option, values in (("--filter", [1, 3, 11, 2**64, 10**12, 0, -2]), ("--stride", [1, 2, 3, 2**64, 0]),
@@ -250,8 +255,8 @@ def make_args(rng: random.Random, spec: str) -> list[str]:
         for flag in ("--ceil", "--no-bias"):
             if rng.random() < 0.2:
                 args.append(flag)
-        if rng.random() < 0.3:
-            args += ["--format", "json"]
+        if rng.random() < 0.5:
+            args += ["--format", rng.choice(FORMATS + ("text",))]
         return args
     args = [command, spec]
     if command == "compare":
@@ -262,8 +267,10 @@ def make_args(rng: random.Random, spec: str) -> list[str]:
         args += ["--input", rng.choice(INPUTS)]
     if command in ("summarize", "explain", "memory") and rng.random() < 0.2:
         args += ["--batch", str(rng.choice([1, 2, 2**64, 2**64 + 1, 10**30]))]
+    if command == "verify":
+        args += ["--device", "meta"]  # shapes, params and MACs without allocating: a huge spec costs nothing
+    args += ["--format", rng.choice(FORMATS + (("text",) if command == "explain" else ()))]
     if command == "summarize":
-        args += ["--format", rng.choice(["table", "json", "csv", "markdown", "latex"])]
         for flag in ("--expand", "--receptive-field", "--no-bias", "--strict"):
             if rng.random() < 0.25:
                 args.append(flag)
@@ -288,6 +295,10 @@ def worker(conn: Connection) -> None:
 
     from cnncalc.cli import main
 
+    try:  # `verify` imports torch (seconds) on its first case: pay that here, not inside a case's time limit
+        import torch  # noqa: F401
+    except ImportError:
+        pass
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     sys.setrecursionlimit(1000)  # the interpreter's default: the CLI must work within it
     runner = CliRunner()

@@ -51,7 +51,7 @@ def test_summarize_csv_and_markdown(run) -> None:  # noqa: ANN001
 
 
 def test_input_override_and_tiling_warning(run) -> None:  # noqa: ANN001
-    result = run("summarize", SPECS / "alexnet.yaml", "--input", "224x224x3")
+    result = run("summarize", SPECS / "alexnet.yaml", "--input", "224x224x3", "--warnings")
     assert result.exit_code == 0
     assert "(224 − 11 + 2·0)/4 + 1 = 54.25 does not tile: PyTorch floors it to 54" in result.output
     assert "an input of 227x227x3 would tile every layer exactly" in result.output

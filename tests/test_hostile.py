@@ -57,10 +57,18 @@ def test_a_file_of_a_million_tiny_items_is_refused_before_it_is_built(tmp_path: 
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
-def test_an_endless_file_is_read_only_up_to_the_limit(tmp_path: Path) -> None:
+def test_an_endless_device_is_refused_before_it_is_read(tmp_path: Path) -> None:
     with Clock():
         message = error(tmp_path, None, "/dev/zero")
-    assert message == "Error: /dev/zero: file is larger than 10,000,000 bytes\n"
+    assert message == "Error: /dev/zero: is not a regular file (a pipe, a device or a socket); save the spec to a file\n"
+
+
+def test_a_file_is_read_only_up_to_the_limit(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"#" * 10_000_001)
+    with Clock():
+        message = error(tmp_path, None, str(big))
+    assert message == f"Error: {big}: file is larger than 10,000,000 bytes\n"
 
 
 def run_subprocess(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
@@ -315,14 +323,15 @@ def test_symbolic_input_through_a_residual_of_vectors(tmp_path: Path) -> None:
 
 def test_letters_that_are_no_name_are_a_mistyped_size(tmp_path: Path) -> None:
     assert error(tmp_path, "input: 22ax3x3\nlayers: [relu]\n") == (
-        "Error: bad.yaml:1: input: cannot read '22ax3x3': write HxWxC (e.g. 224x224x3), [C, H, W] or "
-        "{channels: 3, height: 224, width: 224}\n")
+        "Error: bad.yaml:1: input: cannot read '22a' in '22ax3x3': a size is a number (32) and a symbol a name that "
+        "starts with a letter (H, W2); this part mixes digits and letters\n")
 
 
 def test_check_refuses_beyond_the_limit(tmp_path: Path) -> None:
     assert error(tmp_path, None, "--input", "7", "--stride", "18446744073709551617", command="check") == \
         f"Error: stride: must be at most {LIMIT}, got 18446744073709551617\n"
-    assert error(tmp_path, None, "--input", "9" * 5000, command="check").startswith("Error: --input: cannot read '999")
+    assert error(tmp_path, None, "--input", "9" * 5000, command="check") == \
+        f"Error: --input: a size of 5,000 digits; sizes are at most {LIMIT}\n"
 
 
 def test_sweep_work_is_bounded(tmp_path: Path) -> None:

@@ -86,9 +86,10 @@ def _question(q: Any, i: int, line: int | None, file: str | None, base: Path) ->
     qid = str(q.get("id", f"Q{i + 1}"))
     ask = str(q.get("ask", ""))
     dtype = q.get("dtype", "fp32")
-    if dtype not in DTYPE_BYTES:
-        raise SpecError(f"unknown dtype {dtype!r}{suggest(str(dtype), tuple(DTYPE_BYTES))}", line=line_of(q, "dtype"),
-                        field=f"{where}.dtype")
+    if not isinstance(dtype, str) or dtype not in DTYPE_BYTES:
+        hint = suggest(dtype[:60], tuple(DTYPE_BYTES)) if isinstance(dtype, str) else ""
+        raise SpecError(f"must be one of {', '.join(DTYPE_BYTES)}, got {type_name(dtype)}{hint}",
+                        line=line_of(q, "dtype"), field=f"{where}.dtype")
     batch = q.get("batch", 1)
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise SpecError(f"must be a positive whole number, got {type_name(batch)}", line=line_of(q, "batch"),

@@ -91,7 +91,9 @@ def module_subject(report: Report, m: ModuleResult) -> Subject:
 def totals_subject(report: Report) -> Subject:
     t = report.totals
     counts = {"params": t.params, "weights": t.weights, "biases": t.biases, "macs": t.macs, "flops": t.flops,
-              "memory": t.activations}
+              "memory": t.activations,
+              # the slides' VGG table leaves the soft-max's outputs out of its rows: a sum without them is common
+              "softmax": sum(r.activations for r in report.layers if r.kind == "softmax")}
     return Subject("total", "total", None, None, None, tuple(w.formula for w in report.warnings), counts,
                    **_settings(report))
 
@@ -230,8 +232,8 @@ def _judge_output(answer: Answer, s: Subject) -> Judgement:
     if isinstance(answer, Count):
         if len(out) == 1:
             return verdict(answer.agrees(out[0]), "" if answer.agrees(out[0]) else f"the output is {out[0]} values")
-        assert s.exact_hw is not None
-        h, w = s.exact_hw
+        # a block (conv2_x) has no formula of its own: its output size is what its last layer gives
+        h, w = s.exact_hw if s.exact_hw is not None else (Fraction(out[1]), Fraction(out[2]))
         if h != w:
             return verdict(False, f"the output is not square: {s.show_output()}")
         if not s.fits:
@@ -301,6 +303,10 @@ def _judge_memory(answer: Answer, s: Subject) -> Judgement:
         if answer.agrees(values):
             return Judgement(True, expected, values)
         why = f"{_off(values, answer)} values"
+        softmax = s.counts.get("softmax", 0)
+        if softmax and answer.agrees(values - softmax):
+            why = (f"{answer.text} leaves out the soft-max's {softmax:,} outputs (as the slides' table does); with "
+                   f"them, every layer's output and the input: {values:,}")
         if answer.agrees(total_bytes):
             why = (f"{answer.text} is the size in bytes ({total_bytes:,}); memory without a unit counts values: "
                    f"{values:,}; write {answer.text}B for bytes")

@@ -85,6 +85,30 @@ def show_fraction(x: Fraction) -> str:
 
 
 @dataclass(frozen=True)
+class Saved:
+    """One tensor autograd keeps for this layer's backward pass in training, as measured on the CPU with
+    torch.autograd.graph.saved_tensors_hooks (docs/conventions.md, "Training memory"); memory.py prices it.
+
+    tensor "input" or "output": the layer's own input or result, which other layers may keep too (one tensor,
+    counted once). tensor "": a tensor of the layer's own (indices, a mask, an intermediate): `numel` elements
+    per sample (in all when per_sample is False) of `itemsize` bytes (0: the spec's dtype); `cuda_itemsize`,
+    where CUDA keeps another element type (with cuda_at_least, only where the dtype is narrower).
+    """
+
+    what: str
+    tensor: str = ""
+    numel: int = 0
+    itemsize: int = 0
+    per_sample: bool = True
+    cuda_itemsize: int | None = None
+    cuda_at_least: bool = False
+
+
+KEEPS_INPUT = (Saved("input", "input"),)
+KEEPS_OUTPUT = (Saved("output", "output"),)
+
+
+@dataclass(frozen=True)
 class Facts:
     """What one layer does to one sample: its output and what it costs.
 
@@ -107,9 +131,11 @@ class Facts:
     # None: the layer keeps positions (element-wise); rf_undefined: no single kernel/stride describes it.
     rf: tuple[RFStep, RFStep] | None = None
     rf_undefined: bool = False
-    # What autograd keeps for the backward pass in training (memory.py prices the tokens): "input", "output",
-    # "indices" (int64 per output element), "mask" (1 byte per output element), "stats" (2·C fp32 values).
-    saves: tuple[str, ...] = ()
+    # What autograd keeps for the backward pass in training (memory.py prices each Saved); a layer with no
+    # parameters whose input needs no gradient keeps nothing (autograd records no node for it).
+    saves: tuple[Saved, ...] = ()
+    # In training the layer writes a new tensor although at inference it is the identity (dropout, p > 0).
+    training_copy: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING
 from cnncalc import arithmetic
 from cnncalc.arithmetic.sizes import known
 from cnncalc.layers.base import (
+    KEEPS_INPUT,
     Facts,
     Layer,
     Padding,
     Pair,
     RFStep,
+    Saved,
     Shape,
     Untiled,
     need_map,
@@ -92,6 +94,19 @@ class Windowed(Layer):
         return tuple((arithmetic.effective_kernel(self.kernel[i], self.dilation[i]), self.stride[i], self.pad[i][0])
                      for i in (0, 1))  # type: ignore[return-value]
 
+    def saves(self, c: int, h: int, w: int) -> tuple[Saved, ...]:
+        """The convolution keeps its input; with an asymmetric padding it keeps the zero-padded copy it reads:
+        for 'same', PyTorch pads only the odd pixel (H + bottom − top), an explicit padding is a ZeroPad2d
+        before it (H + top + bottom), as cnncalc.verify builds it."""
+        (top, bottom), (left, right) = self.pad
+        if top == bottom and left == right:
+            return KEEPS_INPUT
+        if self.pad_mode == "same":
+            ph, pw = h + bottom - top, w + right - left
+        else:
+            ph, pw = h + top + bottom, w + left + right
+        return (Saved(f"zero-padded input {ph}x{pw}x{c}", numel=c * ph * pw),)
+
     def out_hw(self, h: int, w: int) -> tuple[int, int, tuple[Untiled, ...]]:
         oh, uh = windows(self, "height", h, self.kernel[0], self.stride[0], self.pad[0], self.dilation[0])
         ow, uw = windows(self, "width", w, self.kernel[1], self.stride[1], self.pad[1], self.dilation[1])
@@ -157,7 +172,7 @@ class Conv(Windowed):
         formula = f"({kh}*{kw}*{depth})*{filters}" + (f" + {filters}" if self.bias else "")
         return Facts(output=(filters, oh, ow), weights=weights, biases=biases, macs=macs,
                      flops=2 * macs + (oh * ow * filters if self.bias else 0), params_formula=formula,
-                     untiled=untiled, rf=self.rf_steps(), saves=("input",))
+                     untiled=untiled, rf=self.rf_steps(), saves=self.saves(c, h, w))
 
 
 @register("deconv", "conv_transpose", "transposed_conv", "convtranspose2d")
@@ -215,7 +230,7 @@ class ConvTranspose(Layer):
         formula = f"{c}*{per_group}*{kh}*{kw}" + (f" + {self.filters}" if self.bias else "")
         return Facts(output=(self.filters, oh, ow), weights=weights, biases=biases, macs=macs,
                      flops=2 * macs + (oh * ow * self.filters if self.bias else 0), params_formula=formula,
-                     rf_undefined=True, saves=("input",))
+                     rf_undefined=True, saves=KEEPS_INPUT)
 
 
 @register("local", "locally_connected", "local_conv")
@@ -225,6 +240,8 @@ class LocallyConnected(Windowed):
 
     Every output position has its own filters, and its own bias (Keras LocallyConnected2D):
     weights H_out·W_out·K·(k_h·k_w·C_in), biases H_out·W_out·K; MACs and FLOPs as for a convolution.
+    Backward keeps the unfolded input (im2col: H_out·W_out·k_h·k_w·C_in values, in a buffer of at least the
+    zero-padded input's size), not the input itself, as cnncalc.verify builds it (unfold, one batched matmul).
     """
 
     KIND = "local"
@@ -249,4 +266,14 @@ class LocallyConnected(Windowed):
         formula = f"{oh}*{ow}*({kh}*{kw}*{c})*{self.filters}" + (f" + {oh}*{ow}*{self.filters}" if self.bias else "")
         return Facts(output=(self.filters, oh, ow), weights=outputs * fan_in, biases=outputs if self.bias else 0,
                      macs=macs, flops=2 * macs + (outputs if self.bias else 0), params_formula=formula,
-                     untiled=untiled, rf=self.rf_steps(), saves=("input",))
+                     untiled=untiled, rf=self.rf_steps(), saves=self.saves(c, h, w, oh * ow * fan_in))
+
+    def saves(self, c: int, h: int, w: int, columns: int) -> tuple[Saved, ...]:
+        """The unfolded input (im2col), in the buffer im2col allocated: on the CPU the size of its (zero-padded)
+        input, then resized, which never shrinks it, so max(C·H_p·W_p, columns)."""
+        (top, bottom), (left, right) = self.pad
+        padded = c * (h + top + bottom) * (w + left + right)
+        if not known(columns, padded):  # symbolic sizes: no max to take (memory needs numbers)
+            return (Saved("im2col columns", numel=columns),)
+        return (Saved(f"im2col columns ({columns:,} values, buffer {max(columns, padded):,})",
+                      numel=max(columns, padded)),)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cnncalc.layers.base import Facts, Layer, Shape, global_rf, numel, register, show_shape
+from cnncalc.layers.base import KEEPS_INPUT, Facts, Layer, Shape, global_rf, numel, register, show_shape
 
 if TYPE_CHECKING:
     from cnncalc.spec.options import Options
@@ -60,4 +60,4 @@ class Linear(Layer):
         macs = n_in * self.units
         return Facts(output=(self.units,), weights=macs, biases=self.units if self.bias else 0, macs=macs,
                      flops=2 * macs + (self.units if self.bias else 0), params_formula=formula, note=note,
-                     rf=global_rf(shape), saves=("input",))
+                     rf=global_rf(shape), saves=KEEPS_INPUT)

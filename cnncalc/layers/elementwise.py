@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cnncalc.layers.base import Facts, Layer, Shape, need_map, numel, register
+from cnncalc.layers.base import KEEPS_INPUT, KEEPS_OUTPUT, Facts, Layer, Saved, Shape, need_map, numel, register
 
 if TYPE_CHECKING:
     from cnncalc.spec.options import Options
@@ -55,7 +55,7 @@ class Activation(Layer):
         keeps_input = self.fn in ("leaky_relu", "elu") and not self.inplace
         return Facts(output=shape, flops=numel(shape), new_tensor=not self.inplace,
                      note="in place: no new tensor" if self.inplace else "",
-                     saves=("input",) if keeps_input else ("output",))
+                     saves=KEEPS_INPUT if keeps_input else KEEPS_OUTPUT)
 
 
 @register("maxout")
@@ -84,7 +84,7 @@ class Maxout(Layer):
         if channels % self.pieces:
             raise self.fail(f"{channels} channels are not divisible into groups of {self.pieces} pieces")
         out = (channels // self.pieces, *shape[1:])
-        return Facts(output=out, flops=numel(out) * (self.pieces - 1), saves=("input", "output"))
+        return Facts(output=out, flops=numel(out) * (self.pieces - 1), saves=(*KEEPS_INPUT, *KEEPS_OUTPUT))
 
 
 @register("lrn", "local_response_norm")
@@ -94,6 +94,10 @@ class LRN(Layer):
 
     b = a / (k + α·Σ a²)^β over n neighbouring channels: per element n squares, n − 1 additions, then
     ×α, +k, a power and a division, so 2n + 3 FLOPs. No parameters.
+
+    PyTorch computes it from elementary ops (F.local_response_norm), and backward keeps: the input (for a² and
+    for the division), the squares zero-padded across channels ((C + n − 1)·H·W, avg_pool3d's input),
+    k + α·mean and its β-th power (C·H·W each). Not the result.
     """
 
     KIND = "lrn"
@@ -111,9 +115,11 @@ class LRN(Layer):
         return f"n={self.size} k={self.k:g} α={self.alpha:g} β={self.beta:g}"
 
     def infer(self, shape: Shape) -> Facts:
-        need_map(self, shape)
-        # PyTorch computes LRN from elementary ops; their saved tensors are at least the input and the result.
-        return Facts(output=shape, flops=numel(shape) * (2 * self.size + 3), saves=("input", "output"))
+        c, h, w = need_map(self, shape)
+        saves = (*KEEPS_INPUT, Saved(f"squares padded to {c + self.size - 1} channels",
+                                     numel=(c + self.size - 1) * h * w),
+                 Saved("k + α·mean", numel=c * h * w), Saved("(k + α·mean)^β", numel=c * h * w))
+        return Facts(output=shape, flops=numel(shape) * (2 * self.size + 3), saves=saves)
 
 
 @register("batchnorm", "bn", "batch_norm", "batchnorm2d")
@@ -123,7 +129,8 @@ class BatchNorm(Layer):
 
     Params: γ (weights) and β (biases), C each, when affine. The running mean and variance (C each) and
     PyTorch's num_batches_tracked counter are buffers, not params: 2C + 1. At inference it is one scale and one
-    shift per element: 2 FLOPs per element.
+    shift per element: 2 FLOPs per element. Training keeps the input and save_mean, save_invstd (C values each,
+    for the whole batch), affine or not: on the CPU in the dtype, on CUDA in fp32 at least (the accumulate type).
     """
 
     KIND = "batchnorm"
@@ -142,13 +149,20 @@ class BatchNorm(Layer):
         affine = c if self.affine else 0
         formula = f"{c} + {c}" if self.affine else "0"
         return Facts(output=shape, weights=affine, biases=affine, buffers=2 * c + 1, flops=2 * numel(shape),
-                     params_formula=formula, note=f"buffers: 2*{c} + 1", saves=("input", "stats"))
+                     params_formula=formula, note=f"buffers: 2*{c} + 1",
+                     saves=(*KEEPS_INPUT, Saved("mean and 1/std", numel=2 * c, per_sample=False, cuda_itemsize=4,
+                                                cuda_at_least=True)))
 
 
 @register("dropout")
 @dataclass(frozen=True, kw_only=True)
 class Dropout(Layer):
-    """Dropout: the identity at inference, so no new tensor and no FLOPs are counted."""
+    """Dropout: the identity at inference, so no new tensor and no FLOPs are counted.
+
+    In training (p > 0) it writes a new tensor, input·mask, and backward keeps the mask: on the CPU a tensor of
+    the input's dtype (the scaled Bernoulli noise, 4 bytes an element at fp32), on CUDA a bool mask (1 byte,
+    native_dropout). p = 0 is the identity in training too.
+    """
 
     p: float = 0.5
 
@@ -160,7 +174,9 @@ class Dropout(Layer):
         return f"p={self.p:g}"
 
     def infer(self, shape: Shape) -> Facts:
-        return Facts(output=shape, new_tensor=False, note="identity at inference: no new tensor", saves=("mask",))
+        saves = (Saved("mask", numel=numel(shape), cuda_itemsize=1),) if self.p > 0 else ()
+        return Facts(output=shape, new_tensor=False, note="identity at inference: no new tensor", saves=saves,
+                     training_copy=self.p > 0)
 
 
 @register("softmax", "soft-max")
@@ -175,7 +191,7 @@ class Softmax(Layer):
 
     def infer(self, shape: Shape) -> Facts:
         groups = numel(shape[1:]) if len(shape) == 3 else 1
-        return Facts(output=shape, flops=groups * (3 * shape[0] - 1), saves=("output",))
+        return Facts(output=shape, flops=groups * (3 * shape[0] - 1), saves=KEEPS_OUTPUT)
 
 
 @register("zeropad", "zero_pad", "zeropad2d")

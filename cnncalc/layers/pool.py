@@ -7,7 +7,19 @@ from typing import TYPE_CHECKING
 
 from cnncalc import arithmetic
 from cnncalc.arithmetic.sizes import known
-from cnncalc.layers.base import Facts, Layer, Pair, Shape, Untiled, global_rf, need_map, pair_text, register
+from cnncalc.layers.base import (
+    KEEPS_INPUT,
+    Facts,
+    Layer,
+    Pair,
+    Saved,
+    Shape,
+    Untiled,
+    global_rf,
+    need_map,
+    pair_text,
+    register,
+)
 
 if TYPE_CHECKING:
     from cnncalc.spec.options import Options
@@ -76,7 +88,9 @@ class Pool(Layer):
             arithmetic.pool_output(w, self.kernel[1], self.stride[1], self.pad[1], self.dilation[1])) else ""
         rf = tuple((arithmetic.effective_kernel(self.kernel[i], self.dilation[i]), self.stride[i], self.pad[i])
                    for i in (0, 1))
-        saves = ("input", "indices") if self.op == "max" else ("input",)  # max_pool2d_with_indices
+        # max_pool2d_with_indices keeps its input and the int64 argmax of each output; avg_pool2d its input
+        saves = (*KEEPS_INPUT, Saved("int64 indices", numel=c * oh * ow, itemsize=8)) if self.op == "max" \
+            else KEEPS_INPUT
         return Facts(output=(c, oh, ow), flops=c * oh * ow * per_output, note=note, untiled=tuple(untiled),
                      rf=rf, saves=saves)  # type: ignore[arg-type]
 
@@ -84,7 +98,9 @@ class Pool(Layer):
 @register("global_avgpool", "globalavgpool", "global_avg_pool", "gap")
 @dataclass(frozen=True, kw_only=True)
 class GlobalAvgPool(Layer):
-    """Average of each whole channel → C×1×1. FLOPs: H·W per channel (H·W − 1 additions and one division)."""
+    """Average of each whole channel → C×1×1. FLOPs: H·W per channel (H·W − 1 additions and one division).
+
+    PyTorch computes it as a mean over H and W, whose backward needs only the sizes: it keeps nothing."""
 
     KIND = "global_avgpool"
 
@@ -93,7 +109,7 @@ class GlobalAvgPool(Layer):
 
     def infer(self, shape: Shape) -> Facts:
         c, h, w = need_map(self, shape)
-        return Facts(output=(c, 1, 1), flops=c * h * w, rf=global_rf(shape), saves=("input",))
+        return Facts(output=(c, 1, 1), flops=c * h * w, rf=global_rf(shape))
 
 
 @register("adaptive_avgpool", "adaptiveavgpool2d", "adaptive_avg_pool")
@@ -122,5 +138,7 @@ class AdaptiveAvgPool(Layer):
         note = "identity at this size" if (h, w) == (oh, ow) else ""
         even = h % oh == 0 and w % ow == 0  # equal windows: a plain kernel = stride = in/out; else no single step
         rf = ((h // oh, h // oh, 0), (w // ow, w // ow, 0)) if even else None
+        # a 1x1 output is a mean (keeps nothing, as the global pool); any other keeps its input
+        saves = () if (oh, ow) == (1, 1) else KEEPS_INPUT
         return Facts(output=(c, oh, ow), flops=c * sum_h * sum_w, note=note, rf=rf, rf_undefined=not even,
-                     saves=("input",))
+                     saves=saves)

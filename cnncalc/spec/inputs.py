@@ -9,13 +9,30 @@ from typing import Any
 
 from cnncalc.errors import SpecError
 from cnncalc.layers.base import Shape
-from cnncalc.limits import MAX_SIZE, MAX_SIZE_TEXT
+from cnncalc.limits import MAX_NAME, MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.spec.options import suggest, type_name
 from cnncalc.spec.source import line_of
 
-_SYMBOL = re.compile(r"[A-Za-z_]")  # a letter, once the 'x's between sizes are gone: a symbolic size (HxWx3)
+_NAME = re.compile(r"[A-Za-wyzA-WYZ_][A-Za-wyzA-WYZ0-9_]*")  # a symbol: starts with a letter, no x (HxWx3)
 _DIMS = re.compile(r"\s*(\d+)\s*[x×*]\s*(\d+)\s*(?:[x×*]\s*(\d+)\s*)?", re.IGNORECASE)
 _NUMBER = re.compile(r"\s*(\d+)\s*")
+
+
+def has_symbol(text: str, field: str = "input", line: int | None = None) -> bool:
+    """Whether a size written as text names a symbol ('HxWx3', 'N'); the x between sizes is x, X or ×.
+    A part that mixes digits and letters ('22a4', '2H') is neither a size nor a name: an error, not a symbol."""
+    for part in re.split("[xX×]", text):
+        part = part.strip()
+        if len(part) > MAX_NAME:
+            what = (f"a size of {len(part):,} digits; sizes are at most {MAX_SIZE_TEXT}" if part.isdigit() else
+                    f"a symbol of {len(part):,} characters; a symbol is at most {MAX_NAME}")
+            raise SpecError(what, line=line, field=field)
+        if re.fullmatch(r"\w+", part) and re.search(r"\d", part) and re.search(r"[^\W\d]", part) and \
+                not _NAME.fullmatch(part):
+            raise SpecError(f"cannot read {part[:60]!r} in {text[:60]!r}: a size is a number (32) and a symbol a "
+                            "name that starts with a letter (H, W2); this part mixes digits and letters",
+                            line=line, field=field)
+    return any(_NAME.fullmatch(part.strip()) for part in re.split("[xX×]", text))
 
 
 def parse_input(value: Any, *, line: int | None, field: str, channels: int | None = None) -> Shape:
@@ -33,14 +50,14 @@ def parse_input(value: Any, *, line: int | None, field: str, channels: int | Non
                 raise bad(f"sizes must be at most {MAX_SIZE_TEXT}, got {type_name(v)}")
         return tuple(values)
 
-    if isinstance(value, str) and _SYMBOL.search(re.sub("[xX×]", " ", value)):
+    if isinstance(value, str) and has_symbol(value, field, line):
         from cnncalc.spec.symbolic_input import parse_symbolic_input  # sympy: only when a symbol appears
 
         try:
             symbolic = parse_symbolic_input(value, channels)
         except SpecError as exc:
             raise bad(exc.message) from None
-        if symbolic is not None:  # None: letters but no name ('22ax3'), read below as a mistyped size
+        if symbolic is not None:
             return symbolic  # type: ignore[return-value]
     if isinstance(value, str):
         if any(len(digits) > 30 for digits in re.findall(r"\d+", value)):  # int() refuses past 4,300 digits

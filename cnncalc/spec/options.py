@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from typing import Any
 
 from cnncalc.errors import SpecError
@@ -29,11 +30,14 @@ def type_name(value: Any) -> str:
             return f"a number of about 10^{int(abs(value).bit_length() * math.log10(2))}"
         return f"{value}"
     if isinstance(value, str):
+        if re.fullmatch(r"[-+]?[0-9]+[eE][-+]?[0-9]+", value):  # YAML 1.1 wants a dot in an exponent float
+            return (f"the text {value!r} (YAML reads an exponent without a dot as text: write "
+                    f"{float(value):f}".rstrip("0").rstrip(".") + " or " + value.replace("e", ".0e", 1) + ")")
         return f"the text {value!r}" if len(value) <= 60 else f"the text {value[:60]!r}... ({len(value):,} characters)"
     if isinstance(value, list):
-        return "a list"
+        return "a list" if value else "an empty list"
     if isinstance(value, dict):
-        return "a mapping"
+        return "a mapping" if value else "an empty mapping"
     if value is None:
         return "nothing"
     return type(value).__name__

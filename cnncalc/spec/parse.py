@@ -19,7 +19,7 @@ from cnncalc.figures import parse_figure
 from cnncalc.grade.read import parse_expect
 from cnncalc.layers import LAYER_TYPES, Layer
 from cnncalc.layers.graph import Concat, Container, Dense, Repeat, Residual, Sequence
-from cnncalc.limits import MAX_EXPANSION, MAX_NESTING, MAX_REPEAT
+from cnncalc.limits import MAX_EXPANSION, MAX_NAME, MAX_NESTING, MAX_REPEAT
 from cnncalc.spec import shorthand
 from cnncalc.spec.expr import substitute
 from cnncalc.spec.inputs import parse_input
@@ -62,6 +62,9 @@ def build_spec(data: Any, *, file: str | None, default_name: str, variant: str |
     name = data.get("name", default_name)
     if not isinstance(name, str):
         raise SpecError(f"must be text, got {type_name(name)}", line=line_of(data, "name"), field="name")
+    if len(name) > MAX_NAME:
+        raise SpecError(f"a model name is at most {MAX_NAME} characters, got {len(name):,}", line=line_of(data, "name"),
+                        field="name")
     variables = _mapping(data, "variables")
     variants = _mapping(data, "variants")
     if variant is not None:
@@ -109,6 +112,12 @@ def parse_paper(value: Any, line: int | None, field: str) -> tuple[tuple[str, st
     return tuple((key, str(figure)) for key, figure in value.items())
 
 
+# names cnncalc gives rows of its own: a layer named so would share their path (block.add) or their row
+RESERVED_NAMES = {"input": "the input row of every table", "TOTAL": "the totals row of the CSV",
+                  "total": "the totals in answers files and explain", "add": "a residual's join row (name.add)",
+                  "concat": "a concat's join row (name.concat)", "shortcut": "a residual's shortcut (name.shortcut.)"}
+
+
 class Parser:
     """Turns layer items into Layer trees, expanding blocks with their arguments."""
 
@@ -153,7 +162,10 @@ class Parser:
 
     def _item(self, raw: Any, *, line: int | None, path: str, scope: dict[str, Any]) -> Layer:
         if isinstance(raw, str):
-            expanded = shorthand.expand(raw)
+            try:
+                expanded = shorthand.expand(raw)
+            except SpecError as exc:  # a number too long to be a size: the message names the line and the text
+                raise SpecError(exc.message, line=line, field=path) from None
             if expanded:
                 return self.node(expanded[0], expanded[1], line=line, path=path, scope=scope)
             kind = raw.strip() if raw.strip() in self.blocks else raw.strip().lower()
@@ -211,6 +223,12 @@ class Parser:
             return None
         if not isinstance(name, str) or not name.strip() or "." in name:
             raise SpecError(f"a layer name is text without dots, got {type_name(name)}", line=line,
+                            field=f"{path}.name")
+        if len(name) > MAX_NAME:
+            raise SpecError(f"a layer name is at most {MAX_NAME} characters, got {len(name):,}", line=line,
+                            field=f"{path}.name")
+        if name in RESERVED_NAMES:
+            raise SpecError(f"{name!r} is the name of {RESERVED_NAMES[name]}: choose another name", line=line,
                             field=f"{path}.name")
         return name
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from cnncalc.errors import SpecError
+from cnncalc.limits import MAX_SIZE_TEXT
+
 _VGG_CONV = re.compile(r"conv(\d+)-(\d+)", re.IGNORECASE)
 _FC = re.compile(r"(?:fc-(\d+)|(\d+)fc)", re.IGNORECASE)
 _COMPACT_CONV = re.compile(r"(\d+)c(\d+)w(?:(\d+)s)?(?:(\d+)p)?", re.IGNORECASE)
@@ -20,6 +23,12 @@ _COMPACT_POOL = re.compile(r"(\d+)w(\d+)s(?:(\d+)p)?", re.IGNORECASE)
 def expand(text: str) -> tuple[str, dict[str, Any]] | None:
     """('conv', {...}) for a shorthand string, or None when the text is not a shorthand."""
     text = text.strip()
+    if _VGG_CONV.fullmatch(text) or _FC.fullmatch(text) or _COMPACT_CONV.fullmatch(text) or \
+            _COMPACT_POOL.fullmatch(text):
+        longest = max(re.findall(r"\d+", text), key=len)
+        if len(longest) > 30:  # past 2^64 (20 digits) no size is meant, and int() refuses past 4,300 digits
+            raise SpecError(f"the shorthand {text[:40]!r}... has a number of {len(longest):,} digits; sizes are at "
+                            f"most {MAX_SIZE_TEXT}")
     if m := _VGG_CONV.fullmatch(text):
         k, n = int(m[1]), int(m[2])
         return "conv", {"filters": n, "kernel": k, "stride": 1, "pad": (k - 1) // 2}

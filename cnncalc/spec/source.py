@@ -7,6 +7,7 @@ back to the line it came from for error messages.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -62,15 +63,20 @@ def line_of(container: Any, key: Any) -> int | None:
 def read_spec_file(path: str | Path) -> Any:
     """Read and parse a spec file; every failure is a SpecError naming the file."""
     name = str(path)
+    if not name.strip():  # Path("") is the current folder: say what was really given
+        raise SpecError("the SPEC argument is empty: give a spec file (e.g. specs/vgg16.yaml)")
     p = Path(path)
     try:
-        missing, directory = not p.exists(), p.is_dir()
+        missing, directory, regular = not p.exists(), p.is_dir(), p.is_file()
     except (OSError, ValueError) as exc:  # a name too long for the system, a NUL byte
         raise SpecError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=_short(name)) from None
     if missing:
-        raise SpecError("no such file", file=name)
+        raise SpecError("no such file", file=_short(name))
     if directory:
-        raise SpecError("is a directory, not a spec file", file=name)
+        raise SpecError("is a directory, not a spec file", file=_short(name))
+    if not regular:  # a FIFO with no writer would block open() for ever; a device could be endless
+        raise SpecError("is not a regular file (a pipe, a device or a socket); save the spec to a file",
+                        file=_short(name))
     try:
         with p.open("rb") as f:
             raw = f.read(MAX_BYTES + 1)  # bounded: /dev/zero or a huge file must not fill the memory
@@ -168,9 +174,12 @@ class _Builder:
                 raise SpecError(f"a number written with {len(node.value):,} digits is too large for any field (sizes "
                                 "are at most 2^64)", line=line)
             try:
-                return self.constructor.construct_object(node)
+                value = self.constructor.construct_object(node)
             except (yaml.YAMLError, ValueError, OverflowError) as exc:
                 raise SpecError(f"cannot read scalar {_short(node.value)!r}: {exc}", line=line) from None
+            if node.tag in (_INT, _FLOAT):
+                _as_a_person_writes_it(node.value, value, line)
+            return value
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
                 raise SpecError(f"YAML tag {node.tag!r} is not allowed in a spec", line=line)
@@ -196,6 +205,32 @@ class _Builder:
                 mapping.lines[key] = key_node.start_mark.line + 1
             return mapping
         raise SpecError("unsupported YAML node", line=line)  # pragma: no cover - PyYAML has only three
+
+
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*(?:_[0-9]+)*)(?:\.[0-9]*(?:[eE][-+]?[0-9]+)?)?|[-+]?\.[0-9]+")
+_SPECIAL_FLOAT = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+
+
+def _as_a_person_writes_it(text: str, value: Any, line: int) -> None:
+    """YAML 1.1 reads 064 as octal 52, 1:30 as base-60 90 and 0x10 as 16; a person means 64, a time and text.
+    Numbers are read in decimal digits only (1_000 allowed, as YAML and Python write it); the rest is refused
+    with what YAML would have made of it."""
+    if _DECIMAL.fullmatch(text) or _SPECIAL_FLOAT.fullmatch(text):
+        return
+    shown = _short(text)
+    if ":" in text:
+        why = f"YAML 1.1 reads {shown} as a base-60 number ({value}); quote it if it is text"
+    elif re.fullmatch(r"[-+]?0[xX][0-9a-fA-F_]+", text):
+        why = f"a hexadecimal number ({value}); write it in decimal digits"
+    elif re.fullmatch(r"[-+]?0[bB][01_]+", text):
+        why = f"a binary number ({value}); write it in decimal digits"
+    elif re.fullmatch(r"[-+]?0[0-7_]+", text):
+        decimal = int(text.replace("_", ""))
+        why = f"a leading zero makes it octal to YAML 1.1 ({value}, not {decimal}); write {decimal}"
+    else:
+        why = f"not a number as people write it (YAML reads {value}); write it in decimal digits"
+    raise SpecError(f"cannot read {shown!r}: {why}", line=line)
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -9,13 +9,17 @@ from __future__ import annotations
 from types import ModuleType
 
 from cnncalc.analysis import analyze
-from cnncalc.layers.base import Shape
+from cnncalc.layers.base import Shape, show_shape
 from cnncalc.spec.model import Spec
 from cnncalc.verify.compare import Counts, MemoryMeasurement, Row, Verification
-from cnncalc.verify.errors import INSTALL_HINT, DeviceUnavailable, NotBuildable, TorchMissing, TorchRefused
+from cnncalc.limits import MAX_VERIFY_BYTES
+from cnncalc.numbers import nbytes
+from cnncalc.results import Report
+from cnncalc.verify.errors import INSTALL_HINT, DeviceUnavailable, NotBuildable, TooLarge, TorchMissing, TorchRefused
 
 __all__ = ["INSTALL_HINT", "Counts", "DeviceUnavailable", "MemoryMeasurement", "NotBuildable", "Row",
-           "TorchMissing", "TorchRefused", "Verification", "require_torch", "verify"]
+           "TooLarge", "TorchMissing", "TorchRefused", "Verification", "require_torch", "verify"]
+INT64 = 2**63 - 1  # torch's sizes and element counts are int64
 
 
 def require_torch() -> ModuleType:
@@ -28,7 +32,7 @@ def require_torch() -> ModuleType:
 
 
 def verify(spec: Spec, *, input_shape: Shape | None = None, device: str = "auto", batch: int = 1,
-           seed: int = 0) -> Verification:
+           seed: int = 0, allow_large: bool = False) -> Verification:
     """Analyse `spec`, build it in torch, run a batch of `batch` random inputs on `device`
     (auto | cuda | cpu | meta) and compare every row: output shape, params, buffers, MACs."""
     require_torch()
@@ -36,5 +40,25 @@ def verify(spec: Spec, *, input_shape: Shape | None = None, device: str = "auto"
 
     report = analyze(spec, input_shape=input_shape, batch=batch)
     target = measure.resolve_device(device)
+    check_size(report, target, allow_large)
     net = build.build_network(spec.layers, report.input)
     return compare.compare(report, measure.measure(net, report, device=target, seed=seed), seed=seed)
+
+
+def check_size(report: Report, device: object, allow_large: bool) -> None:
+    """Refuse before torch allocates: a size or an element count past int64 (torch cannot index it), and on a
+    real device an estimate above MAX_VERIFY_BYTES (parameters + activations and their gradients) unless
+    `allow_large` — a 100,000 x 100,000 input would otherwise ask for 120 GB."""
+    for r in report.layers:
+        for shape in (r.input, r.output):
+            count = report.batch
+            for d in shape:
+                count *= d
+            if count > INT64 or any(d > INT64 for d in shape):
+                raise TooLarge(f"{r.name}: a tensor of {report.batch:,} x {show_shape(shape)} values is "
+                               "past torch's int64 sizes; verify cannot build it (summarize computes it exactly)")
+    estimate = report.totals.params_bytes + report.totals.forward_backward_bytes
+    if str(device) != "meta" and estimate > MAX_VERIFY_BYTES and not allow_large:
+        raise TooLarge(f"running this network on {device} needs about {nbytes(estimate)} (parameters, activations "
+                       f"and their gradients), more than the {nbytes(MAX_VERIFY_BYTES)} verify allows by default; "
+                       "use --device meta (shapes, params and MACs without allocating) or --allow-large")

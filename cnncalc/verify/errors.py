@@ -28,6 +28,11 @@ class NotBuildable(CnnCalcError, TypeError):
     skip), or a layer name torch cannot take as a module name."""
 
 
+class TooLarge(CnnCalcError, ValueError):
+    """The network would not fit in torch (a size past int64) or would allocate more than the limit on a real
+    device: refused before torch is asked, with the estimate (exit 1)."""
+
+
 class TorchRefused(CnnCalcError, RuntimeError):
     """PyTorch rejects a layer that the calculator accepted: a disagreement, so a negative answer (exit 3)."""
 

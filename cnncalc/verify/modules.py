@@ -49,7 +49,10 @@ class LocallyConnected2d(nn.Module):
         cols = F.unfold(F.pad(x, self.pad), self.kernel, dilation=self.dilation, stride=self.stride)  # (B, F, L)
         out = torch.einsum("bfl,lfk->bkl", cols, self.weight)
         out = out.reshape(x.shape[0], -1, *self.out_size)
-        return out + self.bias if self.bias is not None else out
+        out = out + self.bias if self.bias is not None else out
+        # the einsum's result is a permuted view (positions outermost): a contiguous output, as a convolution's,
+        # so that a later flatten is a view, not a copy that autograd would keep
+        return out.contiguous()
 
 
 class Maxout(nn.Module):

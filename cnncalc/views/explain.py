@@ -10,17 +10,18 @@ from typing import Any
 from cnncalc.document import Cell, Column, Document, Table
 from cnncalc.explain import Explanation, Solution, Step, Value, describe_value
 from cnncalc.layers import show_shape
-from cnncalc.numbers import approx, nbytes
-from cnncalc.writers.jsontext import dumps
+from cnncalc.numbers import about, nbytes
+from cnncalc.writers.jsontext import dumps_by_line
 
 
 def value_text(value: Value, unit: str = "") -> str:
-    """55; 2.33; 55x55x96; 34,944 ≈ 35K (the slides' rounding, two significant figures); bytes in MB and MiB."""
+    """55; 2.33; 55x55x96; 34,944 ≈ 35K and 105,415,200 ≈ 105M (the digits that tell the truth); bytes in MB and
+    MiB."""
     text = describe_value(value)
     if unit == "bytes" and isinstance(value, int):
         return f"{text} bytes = {nbytes(value)}"
     if isinstance(value, int) and value >= 10_000:
-        text += f" ≈ {approx(value)}"
+        text += f" ≈ {about(value)}"
     return text
 
 
@@ -107,4 +108,6 @@ def data(e: Explanation) -> dict[str, Any]:
 
 
 def json_text(e: Explanation) -> str:
-    return dumps(data(e))
+    """One layer per line, as summarize's JSON: json's C encoder does the work (the indented layout went through
+    the pure-Python encoder, 5 s of 8 for a 10,000-row network). The data are the same."""
+    return dumps_by_line(data(e)) + "\n"

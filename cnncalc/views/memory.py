@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cnncalc.document import Cell, Column, Document, Table, cell
+from cnncalc.document import Cell, Column, Document, Fact, Facts, Table, cell
 from cnncalc.memory import MemoryReport
 from cnncalc.numbers import bar, nbytes, percent
 
@@ -36,13 +36,23 @@ def document(m: MemoryReport) -> Document:
                     tuple((Cell(label), cell(value), Cell(nbytes(value)), Cell(why))
                           for label, value, why in totals(m)))
     return Document(f"{m.model}: memory for one training step ({m.dtype}, batch {m.batch}, {m.optimizer})",
-                    (layers, summary))
+                    (layers, summary, device_facts(m)))
+
+
+def device_facts(m: MemoryReport) -> Facts:
+    """For which device the saved bytes are exact, and by how much each layer type differs on another."""
+    items = [Fact("Kept for backward", f"exact for {m.device.upper()} autograd (torch.autograd.graph."
+                                       "saved_tensors_hooks, train mode)")]
+    items += [Fact(f"On {b.device.upper()}", f"{b.kind}: {b.bytes:+,} bytes ({b.why})") for b in m.bounds]
+    return Facts(tuple(items))
 
 
 def json_text(m: MemoryReport) -> str:
     return json.dumps({
         "model": m.model, "dtype": m.dtype, "batch": m.batch, "optimizer": m.optimizer,
         "layers": [{"name": r.name, "type": r.kind, "kept": list(r.kept), "bytes": r.bytes} for r in m.rows],
+        "saved_device": m.device,
+        "bounds": [{"type": b.kind, "device": b.device, "bytes": b.bytes, "why": b.why} for b in m.bounds],
         "totals": {"params_bytes": m.params_bytes, "gradients_bytes": m.gradients_bytes,
                    "optimizer_bytes": m.optimizer_bytes, "saved_activation_bytes": m.saved_bytes,
                    "training_bytes": m.training_bytes, "inference_peak_activation_bytes": m.inference_peak_bytes,

@@ -47,9 +47,11 @@ def _columns(rows: list[TableRow]) -> list[str]:
 
 def document(rows: list[TableRow], model: str, total: tuple[PaperCheck, ...]) -> Document:
     inception = _columns(rows)
-    columns = (Column("type", "name"), Column("patch size/stride", "text"), Column("output size", "shape"),
-               Column("depth", "integer", "right"),
-               *(Column(c, "integer", "right") for c in inception),
+    # On a narrow terminal the inception branch widths give way first, then patch and depth: type, output size,
+    # params, ops and the paper's verdicts are the answer.
+    columns = (Column("type", "name"), Column("patch size/stride", "text", priority=1),
+               Column("output size", "shape"), Column("depth", "integer", "right", priority=1),
+               *(Column(c, "integer", "right", priority=2) for c in inception),
                Column("params", "integer", "right"), Column("ops (MACs)", "integer", "right"),
                Column("paper params", "verdict", "right"), Column("paper ops", "verdict", "right"))
     body = []

@@ -16,8 +16,10 @@ from cnncalc.receptive import ReceptiveField
 from cnncalc.results import Report
 from cnncalc.writers.jsontext import dumps_by_line
 
+# On a narrow terminal (writers/terminal.py) the share bars go first, then memory and params show their values
+# without their formulas (priority 3 too), then the type text (2): layer, output, memory, params, MACs stay.
 COLUMNS = (Column("layer", "name"), Column("type", "text", priority=2), Column("output", "shape"),
-           Column("memory (activations)", "formula"), Column("params", "formula", "right"),
+           Column("memory (activations)", "formula", priority=3), Column("params", "formula", "right", priority=3),
            Column("MACs", "integer", "right"))
 RF_COLUMNS = tuple(Column(h, "integer", "right", priority=1) for h in ("RF", "jump", "eff. pad", "centre"))
 SHARE_COLUMNS = (Column("memory share", "bar", priority=3, wrap=False),
@@ -26,7 +28,8 @@ DATA_COLUMNS = tuple(Column(h) for h in ("name", "type", "description", "output"
                                           "buffers", "activations", "macs", "flops"))
 
 
-def document(report: Report, depth: int | None = None, receptive_field: bool = False) -> Document:
+def document(report: Report, depth: int | None = None, receptive_field: bool = False,
+             all_warnings: bool = False) -> Document:
     """The per-layer table (the receptive field replaces the share bars, to keep it readable), the exact data
     table for CSV, and the totals, warnings, hint and `expect:` verdicts under them."""
     rows = grouping.rows(report, depth)
@@ -47,7 +50,7 @@ def document(report: Report, depth: int | None = None, receptive_field: bool = F
                       Cell(f"{bar(par, t.params, 6)} {percent(par, t.params)}".strip() if par else "", par))
         body.append(cells)
     facts = [Fact("Warning", note, "warning") for note in (report.misaligned if receptive_field else ())]
-    facts += _notes(report, rows)
+    facts += _notes(report, rows, all_warnings)
     return Document(report.model, (Table(tuple(columns), tuple(body), audience="display"),
                                    _data_table(report, rows, checks), Facts(tuple(facts))))
 
@@ -136,7 +139,7 @@ def _footer(report: Report) -> list[Fact]:
     setting = f"{report.dtype}, batch {report.batch}"
     facts = [
         Fact("Total params", f"{grouped(t.params)} ({si(t.params)}; {biases})"),
-        Fact("Total activations", f"{grouped(t.activations)} values per sample (input included)"),
+        Fact("Total activations", f"{grouped(t.activations)} values per sample (input included{_softmax_note(report)})"),
         Fact("Forward memory", f"{grouped(t.forward_bytes)} bytes = {nbytes(t.forward_bytes)} ({setting})"),
         Fact("Forward + backward", f"{grouped(t.forward_backward_bytes)} bytes = {nbytes(t.forward_backward_bytes)} "
                                    "(x2: a gradient per activation)"),
@@ -147,6 +150,12 @@ def _footer(report: Report) -> list[Fact]:
     if t.buffers:
         facts.insert(1, Fact("Buffers", f"{grouped(t.buffers)} (batch-norm running statistics; not params)"))
     return facts
+
+
+def _softmax_note(report: Report) -> str:
+    """The slides' tables leave the soft-max's outputs out of their sums; say that ours has them."""
+    softmax = sum(r.activations for r in report.layers if r.kind == "softmax")
+    return f"; so is the soft-max's output, {grouped(softmax)}, which the slides' sums leave out" if softmax else ""
 
 
 def where_it_sits(report: Report, rows: list[Row]) -> str:
@@ -210,13 +219,29 @@ def _expectation_notes(report: Report) -> list[str]:
     return notes
 
 
-def _notes(report: Report, rows: list[Row]) -> list[Fact]:
-    """Totals, where it sits, warnings, the tiling hint and the spec's expectations."""
+def warnings_line(report: Report, named: int = 6) -> str:
+    """All the tiling warnings in one line that counts and names the layers (issue 15): 'a standard ResNet at
+    224 floors a half pixel in 8 layers' is one fact, not eight."""
+    warnings = report.warnings
+    layers = list(dict.fromkeys(w.layer for w in warnings))
+    half = all(Fraction(w.exact).denominator == 2 for w in warnings)
+    what = "floor a half pixel" if half else "do not tile their input (PyTorch floors)"
+    if len(layers) == 1:
+        what = "floors a half pixel" if half else "does not tile its input (PyTorch floors)"
+    names = ", ".join(layers[:named]) + (f" and {len(layers) - named} more" if len(layers) > named else "")
+    return f"{len(layers)} layer{'s' if len(layers) != 1 else ''} {what}: {names} (--warnings: each in full)"
+
+
+def _notes(report: Report, rows: list[Row], all_warnings: bool = False) -> list[Fact]:
+    """Totals, where it sits, warnings (one line, or each in full), the tiling hint and the expectations."""
     out = _footer(report)
     where = where_it_sits(report, rows)
     if where:
         out.append(Fact("Where it sits", where))
-    out += [Fact("Warning", w.message(with_hint=False), "warning") for w in report.warnings]
+    if all_warnings:
+        out += [Fact("Warning", w.message(with_hint=False), "warning") for w in report.warnings]
+    elif report.warnings:
+        out.append(Fact("Warning", warnings_line(report), "warning"))
     hint = tiling_hint(report)
     if hint:
         out.append(Fact("Hint", hint, "hint"))

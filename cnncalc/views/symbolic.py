@@ -17,8 +17,9 @@ def shape_text(shape: tuple[Any, ...], show: Any = human) -> str:
     return show(shape[0])  # type: ignore[no-any-return]
 
 
-def solution_lines(solutions: tuple[Solution, ...], near: int | None) -> list[str]:
-    lines = []
+def solution_lines(solutions: tuple[Solution, ...], near: int | None, never: tuple[str, ...] = ()) -> list[str]:
+    lines = [f"No input size tiles every layer: the numeric axis of {never[0]} does not tile"
+             + (f" (and {len(never) - 1} more layers)" if len(never) > 1 else "")] if never else []
     for s in solutions:
         if s.unsolved:
             lines.append(f"{s.symbol}: not solved for {', '.join(s.unsolved[:3])} (no single floor formula)")
@@ -28,13 +29,19 @@ def solution_lines(solutions: tuple[Solution, ...], near: int | None) -> list[st
             sizes = s.sizes(near) if near else []
             tail = f"; near {near}: {', '.join(map(str, sorted(sizes)))}" if sizes else ""
             what = "every size" if s.modulus == 1 else f"{s.symbol} ≡ {s.residue} (mod {s.modulus})"
-            lines.append(f"Every layer tiles exactly when {what}{tail}")
+            lines.append(f"Every layer tiles exactly when {what}{tail}" if not never else
+                         f"The {s.symbol} axis tiles every layer exactly when {what}{tail}")
         if s.smallest_valid is not None:
             lines.append(f"The network is valid (every output at least 1) when {s.symbol} ≥ {s.smallest_valid}")
     return lines
 
 
 def why_lines(report: SymbolicReport, size: int) -> list[str]:
+    small = [s for s in report.solutions if s.smallest_valid is not None and size < s.smallest_valid]
+    if small:
+        return [f"{size} is too small: the network needs {small[0].symbol} ≥ {small[0].smallest_valid}"]
+    if report.never:
+        return [f"{size} does not tile: {report.never[0]} (a numeric axis, whatever {size} is)"]
     values = {s.symbol: size for s in report.solutions}
     failure = report.first_failure(values)
     if failure is None:
@@ -51,7 +58,7 @@ def document(report: SymbolicReport, near: int | None, why: int | None) -> Docum
                   Cell(human(r.activations), python(r.activations)),
                   Cell(human(r.weights + r.biases), python(r.weights + r.biases)),
                   Cell(human(r.macs), python(r.macs))) for r in report.layers)
-    lines = solution_lines(report.solutions, near) + (why_lines(report, why) if why else [])
+    lines = solution_lines(report.solutions, near, report.never) + (why_lines(report, why) if why else [])
     return Document(f"{report.model} for an input of {shape_text(report.input)}",
                     (Table(columns, rows), *prose(lines)))
 
@@ -70,6 +77,7 @@ def json_text(report: SymbolicReport, near: int | None) -> str:
         "solutions": {s.symbol: {"residue": s.residue, "modulus": s.modulus, "smallest_valid": s.smallest_valid,
                                  "near": s.sizes(near) if near else [], "unsolved": list(s.unsolved)}
                       for s in report.solutions},
+        "never_tiles": list(report.never),
     }, indent=2)
 
 

@@ -4,14 +4,14 @@ only in the terminal; their columns are left out here (the JSON and CSV carry th
 
 from __future__ import annotations
 
-from cnncalc.document import Bullets, Document, Facts, Paragraph, Table
+from cnncalc.document import Bullets, Document, Facts, Paragraph, Table, printable
 
 _RULE = {"left": "---", "right": "---:", "center": ":---:"}
 
 
 def escape(text: str) -> str:
     """Cell text that Markdown would read as markup: pipes and asterisks escaped, line breaks as <br>."""
-    return text.replace("|", "\\|").replace("*", "\\*").replace("\n", "<br>")
+    return printable(text, newlines=True).replace("|", "\\|").replace("*", "\\*").replace("\n", "<br>")
 
 
 def table(t: Table) -> str:
@@ -27,7 +27,7 @@ def table(t: Table) -> str:
 
 
 def write(doc: Document) -> str:
-    parts = [f"{'#' * doc.level} {doc.title}"]
+    parts = [f"{'#' * doc.level} {escape(printable(doc.title))}"]
     if doc.subtitle:
         parts.append(doc.subtitle)
     for block in doc.blocks:
