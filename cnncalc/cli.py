@@ -14,12 +14,12 @@ from typing import Any, TypeVar
 
 import click
 
+from cnncalc.dtypes import DTYPES
 from cnncalc.errors import SpecError
 from cnncalc.exits import BROKEN_PIPE, INTERRUPTED, Cli, quiet_stdout
 from cnncalc.layout import layout_options
 
 F = TypeVar("F", bound=Callable[..., Any])
-DTYPES = ("fp32", "fp16", "bf16", "fp64", "int8")
 _SIZE = re.compile(r"\s*(\d{1,4000})\s*(?:[x×]\s*(\d{1,4000})\s*)?(?:[x×]\s*(\d{1,4000})\s*)?", re.IGNORECASE)
 
 

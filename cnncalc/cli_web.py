@@ -9,9 +9,8 @@ from typing import Any
 
 import click
 
-from cnncalc.results import DTYPE_BYTES
+from cnncalc.dtypes import DTYPES
 
-DTYPES = tuple(DTYPE_BYTES)
 
 
 def _override(model: Any, input_size: str | None) -> Any:

@@ -1,14 +1,13 @@
-"""Frozen result types: numbers only (exact ints); formatting belongs to the renderers."""
+"""Frozen result types: numbers only (exact ints); formatting belongs to the views and writers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
 
+from cnncalc.dtypes import DTYPE_BYTES  # noqa: F401  (re-exported: results carry their dtype)
 from cnncalc.layers.base import Saved, Shape, Untiled
 from cnncalc.receptive import ReceptiveField
-
-DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "fp64": 8, "int8": 1}
 
 
 @dataclass(frozen=True)
