@@ -99,12 +99,9 @@ def _plot_target(plot_file: str | None) -> Any:
 
 
 def _override(model: Any, input_size: str | None) -> Any:
-    """--input, read against the spec's own channels (HxW or N keep them)."""
-    from cnncalc.spec import parse_input
+    from cnncalc.spec.inputs import override
 
-    if input_size is None:
-        return None
-    return parse_input(input_size, line=None, field="--input", channels=model.input[0])
+    return override(model.input, input_size)
 
 
 # --- commands ----------------------------------------------------------------------------------------------------
@@ -355,7 +352,6 @@ def check(input_size: str, kernel: int, stride: int, pad: int, dilation: int, fi
       cnncalc check --input 227x227x3 --filter 11 --stride 4 --filters 96
       cnncalc explain specs/alexnet.yaml --layer conv1"""
     from cnncalc import check as calc
-
     from cnncalc.spec.inputs import has_symbol
 
     if has_symbol(input_size, "--input"):  # a name: answer with formulas and congruences
@@ -421,7 +417,7 @@ def verify(spec: str, input_size: str | None, device: str, batch: int, fmt: str,
 
 
 # `report` and `serve` are written in cli_web.py, to keep this module short; they are commands of `main` all the same
-from cnncalc.cli_web import report, serve  # noqa: E402
+from cnncalc.cli_web import report, serve
 
 main.add_command(report)
 main.add_command(serve)

@@ -5,21 +5,10 @@ turn the package's errors into 'Error: ...' and their exit code. This module imp
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
 from cnncalc.dtypes import DTYPES
-
-
-
-def _override(model: Any, input_size: str | None) -> Any:
-    """--input, read against the spec's own channels (HxW or N keep them), as cli.py's commands read it."""
-    from cnncalc.spec import parse_input
-
-    if input_size is None:
-        return None
-    return parse_input(input_size, line=None, field="--input", channels=model.input[0])
 
 
 @click.command()
@@ -41,10 +30,11 @@ def report(spec: str, output: str | None, input_size: str | None, dtype: str, ba
     from cnncalc import zoo
     from cnncalc.report import html
     from cnncalc.spec import load_spec
+    from cnncalc.spec.inputs import override
 
     spec = zoo.resolve(spec)
     model = load_spec(spec, variant=variant)
-    page = html(model, _override(model, input_size), dtype=dtype, batch=batch, count_biases=not no_bias)
+    page = html(model, override(model.input, input_size), dtype=dtype, batch=batch, count_biases=not no_bias)
     target = Path(output or f"{Path(spec).stem}.html")
     target.write_text(page, encoding="utf-8")
     click.echo(f"Wrote {target} ({len(page.encode()):,} bytes)", err=True)

@@ -12,8 +12,8 @@ import re
 import shlex
 
 import pytest
-from conftest import ROOT
 from click.testing import CliRunner
+from conftest import ROOT
 
 from cnncalc.cli import main
 
@@ -90,7 +90,7 @@ def test_symbolic_summaries_take_every_format_too() -> None:
     assert conv1[2] == "(((H - 11)//4) + 1) x (55) x 96"  # the CSV carries the Python form, as the JSON does
 
 
-def test_names_from_specs_are_text_not_markup(tmp_path) -> None:  # noqa: ANN001
+def test_names_from_specs_are_text_not_markup(tmp_path) -> None:
     spec = tmp_path / "net.yaml"
     spec.write_text("name: ResNet-50 [torchvision]\ninput: 8x8x3\nlayers:\n  - conv: {filters: 4, kernel: 3}\n")
     assert "ResNet-50 [torchvision]" in run(["summarize", str(spec)], 0)
@@ -107,7 +107,7 @@ def test_verify_writes_the_text_formats(fmt: str) -> None:
         assert "61,706" in out and "all 12 layers match PyTorch" in out
 
 
-EXACT = re.compile(r"<!-- exact:[^>]*-->\n```console\n(.*?)```", re.S)
+EXACT = re.compile(r"<!-- exact:[^>]*-->\n```console\n(.*?)```", re.DOTALL)
 
 
 @pytest.mark.parametrize("doc", ["README.md", "docs/architecture.md"])

@@ -13,11 +13,11 @@ from cnncalc.cli import main
 ALEX = str(SPECS / "alexnet.yaml")
 
 
-def run(*args: str):  # noqa: ANN201
+def run(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def spec_with(tmp_path, filters: str) -> str:  # noqa: ANN001
+def spec_with(tmp_path, filters: str) -> str:
     path = tmp_path / "net.yaml"
     path.write_text(f"name: t\ninput: 8x8x3\nlayers:\n  - conv: {{filters: {filters}, kernel: 1}}\n")
     return str(path)
@@ -66,17 +66,17 @@ def test_a_symbolic_check_whose_numeric_axis_never_fits_is_a_negative_answer() -
                                               ("1:30", "base-60 number (90)"),
                                               ("0x10", "hexadecimal number (16)"),
                                               ("0b11", "binary number (3)")])
-def test_numbers_are_read_as_people_write_them(tmp_path, written: str, why: str) -> None:  # noqa: ANN001
+def test_numbers_are_read_as_people_write_them(tmp_path, written: str, why: str) -> None:
     result = CliRunner().invoke(main, ["summarize", spec_with(tmp_path, written)])
     assert result.exit_code == 1 and why in result.output and "net.yaml:4" in result.output
 
 
-def test_underscores_group_digits(tmp_path) -> None:  # noqa: ANN001
+def test_underscores_group_digits(tmp_path) -> None:
     data = json.loads(run("summarize", spec_with(tmp_path, "1_000"), "--format", "json").output)
     assert data["layers"][0]["params"] == 3 * 1000 + 1000  # a 1x1 conv: (1*1*3)*1000 + 1000
 
 
-def test_an_exponent_without_a_dot_gets_a_hint(tmp_path) -> None:  # noqa: ANN001
+def test_an_exponent_without_a_dot_gets_a_hint(tmp_path) -> None:
     path = tmp_path / "net.yaml"
     path.write_text("name: t\ninput: 8x8x3\nlayers:\n  - dropout: {p: 1e-3}\n")
     result = CliRunner().invoke(main, ["summarize", str(path)])
@@ -107,7 +107,7 @@ def test_unexpected_ends_have_their_own_exit_codes(monkeypatch: pytest.MonkeyPat
 
 # --- files and names -----------------------------------------------------------------------------------------------
 
-def test_a_vector_spec_is_not_swept_as_images(tmp_path) -> None:  # noqa: ANN001
+def test_a_vector_spec_is_not_swept_as_images(tmp_path) -> None:
     """An MLP on 784 values has 784*10 + 10 = 7,850 params; sweeping it as 784xNxN images would be wrong."""
     path = tmp_path / "mlp.yaml"
     path.write_text("name: mlp\ninput: 784\nlayers:\n  - fc: {units: 10}\n")
@@ -115,7 +115,7 @@ def test_a_vector_spec_is_not_swept_as_images(tmp_path) -> None:  # noqa: ANN001
     assert result.exit_code == 1 and "a vector of 784 values, not an image" in result.output
 
 
-def test_a_fifo_is_refused_before_it_is_opened(tmp_path) -> None:  # noqa: ANN001
+def test_a_fifo_is_refused_before_it_is_opened(tmp_path) -> None:
     import os
 
     fifo = tmp_path / "spec.yaml"
@@ -130,7 +130,7 @@ def test_a_file_name_too_long_for_the_system_is_an_error() -> None:
 
 
 @pytest.mark.parametrize("name", ["input", "TOTAL", "add", "concat", "shortcut"])
-def test_names_of_cnncalcs_own_rows_are_refused(tmp_path, name: str) -> None:  # noqa: ANN001
+def test_names_of_cnncalcs_own_rows_are_refused(tmp_path, name: str) -> None:
     path = tmp_path / "net.yaml"
     path.write_text(f"name: t\ninput: 8x8x4\nlayers:\n  - residual:\n      body:\n        - name: {name}\n"
                     "          conv: {filters: 4, kernel: 3, pad: 1}\n")
@@ -140,19 +140,19 @@ def test_names_of_cnncalcs_own_rows_are_refused(tmp_path, name: str) -> None:  #
 
 # --- answers files -------------------------------------------------------------------------------------------------
 
-def grade_of(tmp_path, body: str):  # noqa: ANN001, ANN201
+def grade_of(tmp_path, body: str):
     path = tmp_path / "answers.yaml"
     path.write_text("title: t\nquestions:\n" + body)
     return CliRunner().invoke(main, ["grade", str(path)])
 
 
-def test_a_dtype_that_is_not_a_name_is_an_error(tmp_path) -> None:  # noqa: ANN001
+def test_a_dtype_that_is_not_a_name_is_an_error(tmp_path) -> None:
     result = grade_of(tmp_path, "  - id: b\n    input: 7x7\n    dtype: [fp32]\n    layer: {conv: {kernel: 3}}\n"
                                 "    output: 5x5\n")
     assert result.exit_code == 1 and "questions[0].dtype: must be one of fp32" in result.output
 
 
-def test_commas_group_three_digits(tmp_path) -> None:  # noqa: ANN001
+def test_commas_group_three_digits(tmp_path) -> None:
     """(3*3*1)*10 + 10 = 100 params; '7,6,0' is not 760 (nor anything): it is refused."""
     result = grade_of(tmp_path, "  - id: c\n    input: 7x7\n    layer: {conv: {filters: 10, kernel: 3}}\n"
                                 "    params: 7,6,0\n")
@@ -161,7 +161,7 @@ def test_commas_group_three_digits(tmp_path) -> None:  # noqa: ANN001
                               "    params: 1,000\n").exit_code == 3  # read as 1000: wrong, graded
 
 
-def test_a_block_answered_with_a_size_is_graded(tmp_path) -> None:  # noqa: ANN001
+def test_a_block_answered_with_a_size_is_graded(tmp_path) -> None:
     """ResNet-18's conv2_x gives 56x56x64 (the paper's Table 1): '56' is spatially right, and said so."""
     result = grade_of(tmp_path, f"  - id: d\n    spec: {SPECS / 'resnet18.yaml'}\n"
                                 "    layers: {conv2_x: {output: 56}}\n")
@@ -173,7 +173,7 @@ def test_a_block_answered_with_a_size_is_graded(tmp_path) -> None:  # noqa: ANN0
 HOSTILE_NAME = 'a [/] [bold]b\\x1b[31mred\\n%\\n\\\\input{/etc/passwd}'
 
 
-def hostile_spec(tmp_path) -> str:  # noqa: ANN001
+def hostile_spec(tmp_path) -> str:
     path = tmp_path / "m.yaml"
     path.write_text(f'name: "{HOSTILE_NAME}"\ninput: 8x8x3\nlayers:\n  - conv: {{filters: 4, kernel: 3, '
                     'name: "c[/]\\nx|y"}\n')
@@ -182,7 +182,7 @@ def hostile_spec(tmp_path) -> str:  # noqa: ANN001
 
 @pytest.mark.parametrize("command", ["summarize", "memory", "table", "sweep", "explain"])
 @pytest.mark.parametrize("fmt", ["table", "markdown", "latex", "csv"])
-def test_names_are_never_markup_nor_control_codes(tmp_path, command: str, fmt: str) -> None:  # noqa: ANN001
+def test_names_are_never_markup_nor_control_codes(tmp_path, command: str, fmt: str) -> None:
     args = [command, hostile_spec(tmp_path), "--format", fmt] + (["--input", "8:8:1"] if command == "sweep" else [])
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
@@ -198,7 +198,7 @@ def test_names_are_never_markup_nor_control_codes(tmp_path, command: str, fmt: s
 
 # --- --plot: checked before any work --------------------------------------------------------------------------
 
-def test_plot_names_the_file_it_really_writes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_plot_names_the_file_it_really_writes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     first = CliRunner().invoke(main, ["summarize", ALEX, "--plot", "out"])
     assert first.exit_code == 0 and "Wrote out.png" in first.stderr and (tmp_path / "out.png").stat().st_size
@@ -209,7 +209,7 @@ def test_plot_names_the_file_it_really_writes(tmp_path, monkeypatch: pytest.Monk
 @pytest.mark.parametrize(("target", "said"), [("nodir/x.png", "the folder 'nodir' does not exist"),
                                               ("x.txt", "is not a .png name"),
                                               ("a" * 300 + ".png", "too long (at most 255)")])
-def test_plot_refuses_a_target_it_cannot_write(tmp_path, monkeypatch: pytest.MonkeyPatch, target: str,  # noqa: ANN001
+def test_plot_refuses_a_target_it_cannot_write(tmp_path, monkeypatch: pytest.MonkeyPatch, target: str,
                                                said: str) -> None:
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["sweep", ALEX, "--input", "227", "--plot", target])
@@ -218,7 +218,7 @@ def test_plot_refuses_a_target_it_cannot_write(tmp_path, monkeypatch: pytest.Mon
 
 # --- verify refuses what would not fit, before torch allocates ------------------------------------------------------
 
-def test_verify_refuses_a_huge_allocation_before_torch_is_asked(tmp_path) -> None:  # noqa: ANN001
+def test_verify_refuses_a_huge_allocation_before_torch_is_asked(tmp_path) -> None:
     """100,000 x 100,000 x 3 fp32 is 120 GB before the first layer: refused in well under a second."""
     path = tmp_path / "big.yaml"
     path.write_text("name: big\ninput: 100000x100000x3\nlayers:\n  - conv: {filters: 2, kernel: 3}\n")
@@ -227,7 +227,7 @@ def test_verify_refuses_a_huge_allocation_before_torch_is_asked(tmp_path) -> Non
     assert CliRunner().invoke(main, ["verify", str(path), "--device", "meta"]).exit_code == 0  # nothing allocated
 
 
-def test_verify_refuses_sizes_past_int64(tmp_path) -> None:  # noqa: ANN001
+def test_verify_refuses_sizes_past_int64(tmp_path) -> None:
     path = tmp_path / "wide.yaml"
     path.write_text("name: wide\ninput: 18446744073709551616x2x3\nlayers:\n  - conv: {filters: 2, kernel: 1}\n")
     result = CliRunner().invoke(main, ["verify", str(path), "--device", "meta"])
@@ -239,7 +239,7 @@ def test_an_empty_spec_argument_names_itself() -> None:
     assert result.exit_code == 1 and "the SPEC argument is empty" in result.output
 
 
-def test_a_total_without_the_softmax_is_explained(tmp_path) -> None:  # noqa: ANN001
+def test_a_total_without_the_softmax_is_explained(tmp_path) -> None:
     """The slides' VGG-16 rows add up to 15,237,608 values; with the soft-max's 1,000 outputs, 15,238,608."""
     result = grade_of(tmp_path, f"  - id: q17\n    spec: {SPECS / 'vgg16.yaml'}\n    no_bias: true\n"
                                 "    totals: {memory: 15237608}\n")

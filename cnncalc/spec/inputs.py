@@ -91,3 +91,11 @@ def parse_input(value: Any, *, line: int | None, field: str, channels: int | Non
     if isinstance(value, int) and not isinstance(value, bool):
         return positive(value)
     raise bad(f"cannot read an input size from {type_name(value)}")
+
+
+def override(spec_input: Shape, text: str | None) -> Shape | None:
+    """`--input` on the command line, read against the spec's own channels (HxW or N keep them); None without
+    one. Every command that takes --input reads it through this."""
+    if text is None:
+        return None
+    return parse_input(text, line=None, field="--input", channels=spec_input[0])

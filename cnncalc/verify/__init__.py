@@ -10,11 +10,11 @@ from types import ModuleType
 
 from cnncalc.analysis import analyze
 from cnncalc.layers.base import Shape, show_shape
-from cnncalc.spec.model import Spec
-from cnncalc.verify.compare import Counts, MemoryMeasurement, Row, Verification
 from cnncalc.limits import MAX_VERIFY_BYTES
 from cnncalc.numbers import nbytes
 from cnncalc.results import Report
+from cnncalc.spec.model import Spec
+from cnncalc.verify.compare import Counts, MemoryMeasurement, Row, Verification
 from cnncalc.verify.errors import INSTALL_HINT, DeviceUnavailable, NotBuildable, TooLarge, TorchMissing, TorchRefused
 
 __all__ = ["INSTALL_HINT", "Counts", "DeviceUnavailable", "MemoryMeasurement", "NotBuildable", "Row",
