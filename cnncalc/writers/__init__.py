@@ -10,12 +10,10 @@ from importlib import import_module
 
 from cnncalc.document import Document
 
-TEXT_FORMATS = ("markdown", "latex", "csv")
-FORMATS = ("table", *TEXT_FORMATS, "json")  # what every command's --format offers
-
 _MODULES = {"markdown": "cnncalc.writers.markdown", "latex": "cnncalc.writers.latex", "csv": "cnncalc.writers.csvtext"}
 
 
 def write(document: Document, fmt: str) -> str:
-    """The document in one of TEXT_FORMATS, ending in a newline."""
+    """The document as Markdown, LaTeX or CSV (`fmt`: markdown, latex, csv), ending in a newline. The formats
+    every command offers are named once, in cli.FORMATS."""
     return import_module(_MODULES[fmt]).write(document)  # type: ignore[no-any-return]
