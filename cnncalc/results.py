@@ -109,3 +109,8 @@ class Report:
     @property
     def bytes_per_value(self) -> int:
         return DTYPE_BYTES[self.dtype]
+
+    @property
+    def softmax_outputs(self) -> int:
+        """Values of the soft-max rows, counted in totals.activations: the slides' tables leave them out."""
+        return sum(r.activations for r in self.layers if r.kind == "softmax")

@@ -7,8 +7,6 @@ Screenshots go to the test's temporary folder, or to $CNNCALC_SCREENSHOTS when s
 from __future__ import annotations
 
 import os
-import shutil
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,6 @@ from conftest import SPECS, report_of
 
 from cnncalc import grouping
 from cnncalc.report import html
-from cnncalc.serve import Session, make_server, url
 from cnncalc.spec import load_spec
 from cnncalc.views import summarize
 
@@ -147,20 +144,6 @@ def test_the_table_sorts_by_exact_values(browser: Any, tmp_path: Path) -> None:
 
 
 # --- serve ----------------------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    spec = tmp_path / "resnet50.yaml"
-    shutil.copy(SPECS / "resnet50.yaml", spec)
-    server = make_server(Session(str(spec)))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield url(server), spec
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def type_over(driver: Any, old: str, new: str) -> None:

@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
-import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import SPECS
 
 from cnncalc import zoo
-from cnncalc.serve import Session, is_loopback, make_server, url
+from cnncalc.serve import Session, is_loopback, make_server
 
 OURS = {"X-Cnncalc": "1"}
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    spec = tmp_path / "resnet50.yaml"
-    shutil.copy(SPECS / "resnet50.yaml", spec)
-    server = make_server(Session(str(spec)))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield url(server), spec
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def call(base: str, path: str, body: str | None = None, headers: dict[str, str] | None = None) -> tuple[int, bytes]:

@@ -21,8 +21,8 @@ _NUMBER = re.compile(r"\s*(\d+)\s*")
 def has_symbol(text: str, field: str = "input", line: int | None = None) -> bool:
     """Whether a size written as text names a symbol ('HxWx3', 'N'); the x between sizes is x, X or ×.
     A part that mixes digits and letters ('22a4', '2H') is neither a size nor a name: an error, not a symbol."""
-    for part in re.split("[xX×]", text):
-        part = part.strip()
+    parts = [part.strip() for part in re.split("[xX×]", text)]
+    for part in parts:
         if len(part) > MAX_NAME:
             what = (f"a size of {len(part):,} digits; sizes are at most {MAX_SIZE_TEXT}" if part.isdigit() else
                     f"a symbol of {len(part):,} characters; a symbol is at most {MAX_NAME}")
@@ -32,7 +32,7 @@ def has_symbol(text: str, field: str = "input", line: int | None = None) -> bool
             raise SpecError(f"cannot read {part[:60]!r} in {text[:60]!r}: a size is a number (32) and a symbol a "
                             "name that starts with a letter (H, W2); this part mixes digits and letters",
                             line=line, field=field)
-    return any(_NAME.fullmatch(part.strip()) for part in re.split("[xX×]", text))
+    return any(_NAME.fullmatch(part) for part in parts)
 
 
 def parse_input(value: Any, *, line: int | None, field: str, channels: int | None = None) -> Shape:

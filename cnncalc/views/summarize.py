@@ -154,7 +154,7 @@ def _footer(report: Report) -> list[Fact]:
 
 def _softmax_note(report: Report) -> str:
     """The slides' tables leave the soft-max's outputs out of their sums; say that ours has them."""
-    softmax = sum(r.activations for r in report.layers if r.kind == "softmax")
+    softmax = report.softmax_outputs
     return f"; so is the soft-max's output, {grouped(softmax)}, which the slides' sums leave out" if softmax else ""
 
 
