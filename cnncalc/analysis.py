@@ -10,13 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from cnncalc.arithmetic.sizes import equal, known
+from cnncalc.dtypes import DTYPE_BYTES
 from cnncalc.errors import DoesNotFit, ShapeError, SpecError
 from cnncalc.layers import Layer, Shape, numel, show_shape
 from cnncalc.layers.base import Facts, Untiled
 from cnncalc.layers.graph import Concat, Container, Dense, Repeat, Residual, Sequence, projection
 from cnncalc.limits import MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.receptive import ReceptiveField, merge
-from cnncalc.results import DTYPE_BYTES, LayerResult, ModuleResult, Report, TilingWarning, Totals
+from cnncalc.results import LayerResult, ModuleResult, Report, TilingWarning, Totals
 from cnncalc.spec.model import Spec
 
 SUGGESTION_BUDGET = 30_000  # layer rows evaluated looking for an input size that tiles (a fraction of a second)

@@ -4,7 +4,7 @@
 each layer becomes a list of steps (what is computed, the formula with the numbers in, the exact value), which
 `cnncalc explain` prints and `cnncalc grade` attaches to every wrong answer. The numbers are the report's own
 (one source of truth); this module only writes out how they come about. Formatting belongs to
-render/explain.py.
+cnncalc/views/explain.py.
 """
 
 from __future__ import annotations

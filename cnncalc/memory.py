@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cnncalc.dtypes import DTYPE_BYTES
 from cnncalc.errors import SpecError
 from cnncalc.layers import numel, show_shape
-from cnncalc.results import DTYPE_BYTES, Report
+from cnncalc.results import Report
 
 OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "adam": 2}  # values kept per parameter (momentum; Adam's two moments)
 SAVED_DEVICE = "cpu"  # the device whose autograd the saved figures are exact for

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from cnncalc.dtypes import DTYPE_BYTES  # noqa: F401  (re-exported: results carry their dtype)
-from cnncalc.layers.base import Saved, Shape, Untiled
+from cnncalc.dtypes import DTYPE_BYTES
+from cnncalc.layers.base import Saved, Shape
 from cnncalc.receptive import ReceptiveField
 
 

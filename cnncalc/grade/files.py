@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from cnncalc.analysis import analyze
+from cnncalc.dtypes import DTYPE_BYTES
 from cnncalc.errors import SpecError
 from cnncalc.explain import Step, find_layer, layer_objects, solve, total_steps
 from cnncalc.figures import answer_text
 from cnncalc.grade.judge import Grade, Question, Subject, Verdict, judge, layer_subject, module_subject, totals_subject
 from cnncalc.grade.read import LAYER_QUANTITIES, TOTAL_QUANTITIES, parse_answer
 from cnncalc.layers.base import Layer, Shape, show_shape
-from cnncalc.results import DTYPE_BYTES
 from cnncalc.spec.inputs import parse_input
 from cnncalc.spec.model import Spec
 from cnncalc.spec.options import suggest, type_name
