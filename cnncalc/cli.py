@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from cnncalc.cli_output import PROSE_FORMATS, emit, format_option, override_input, plot_target
 from cnncalc.dtypes import DTYPES
 from cnncalc.errors import SpecError
 from cnncalc.exits import BROKEN_PIPE, INTERRUPTED, Cli, quiet_stdout
 from cnncalc.layout import layout_options
 
-F = TypeVar("F", bound=Callable[..., Any])
 _SIZE = re.compile(r"\s*(\d{1,4000})\s*(?:[x×]\s*(\d{1,4000})\s*)?(?:[x×]\s*(\d{1,4000})\s*)?", re.IGNORECASE)
 
 
@@ -49,59 +48,6 @@ def main() -> None:
       cnncalc summarize specs/alexnet.yaml --input 224x224x3
       cnncalc check --stride 3 --input 7
     """
-
-
-# --- output: one place turns a command's document or data into the chosen format --------------------------------
-
-FORMATS = ("table", "markdown", "latex", "csv", "json")  # every command offers these
-PROSE_FORMATS = ("text", *FORMATS)  # explain, grade and check also write prose (their default)
-
-
-def format_option(choices: tuple[str, ...] = FORMATS, default: str = "table") -> Callable[[F], F]:
-    return click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True,
-                        help="table: the terminal; markdown, latex (booktabs), csv: documents; json: the data.")
-
-
-def _emit(fmt: str, document: Callable[[], Any], json_text: Callable[[], str],
-          text: Callable[[], str] | None = None) -> None:
-    """Write what a command shows in `fmt`: its JSON contract, its prose, or its document through a writer."""
-    meta = click.get_current_context().meta  # --wide, --columns (cnncalc/layout.py)
-    columns = meta.get("cnncalc.columns")
-
-    def shown() -> Any:
-        from cnncalc.views import select_columns
-
-        return select_columns(document(), columns) if columns else document()
-
-    if fmt == "json":
-        out = json_text()
-    elif fmt == "text" and text is not None and not columns:
-        out = text()
-    elif fmt in ("table", "text"):
-        from cnncalc.writers import terminal
-
-        terminal.show(shown(), terminal.console(), wide=bool(meta.get("cnncalc.wide")))
-        return
-    else:
-        from cnncalc.writers import write
-
-        out = write(shown(), fmt)
-    click.echo(out, nl=not out.endswith("\n"))
-
-
-def _plot_target(plot_file: str | None) -> Any:
-    """--plot FILE checked before any work is done (cnncalc.charts.chart_target), or None."""
-    if plot_file is None:
-        return None
-    from cnncalc.charts import chart_target
-
-    return chart_target(plot_file)
-
-
-def _override(model: Any, input_size: str | None) -> Any:
-    from cnncalc.spec.inputs import override
-
-    return override(model.input, input_size)
 
 
 # --- commands ----------------------------------------------------------------------------------------------------
@@ -137,7 +83,7 @@ def summarize(spec: str, input_size: str | None, dtype: str, batch: int, no_bias
     from cnncalc.spec import load_spec
 
     model = load_spec(spec, variant=variant)
-    override = _override(model, input_size)
+    override = override_input(model, input_size)
     shape = override or model.input
     if not all(isinstance(d, int) for d in shape):
         from cnncalc.symbolic import analyze_symbolic
@@ -145,9 +91,9 @@ def summarize(spec: str, input_size: str | None, dtype: str, batch: int, no_bias
 
         near = model.input[1] if isinstance(model.input[-1], int) and len(model.input) == 3 else None
         symbolic = analyze_symbolic(model, shape)
-        _emit(fmt, lambda: view.document(symbolic, near, why), lambda: view.json_text(symbolic, near))
+        emit(fmt, lambda: view.document(symbolic, near, why), lambda: view.json_text(symbolic, near))
         return
-    plot = _plot_target(plot_file)
+    plot = plot_target(plot_file)
     report = analyze(model, input_shape=override, dtype=dtype, batch=batch, count_biases=not no_bias,
                      strict=strict)
     rows_depth = None if expand else depth
@@ -159,7 +105,7 @@ def summarize(spec: str, input_size: str | None, dtype: str, batch: int, no_bias
         click.echo(f"{plot[1]} {plot[0]}", err=True)
     from cnncalc.views import summarize as view
 
-    _emit(fmt, lambda: view.document(report, rows_depth, receptive_field, all_warnings),
+    emit(fmt, lambda: view.document(report, rows_depth, receptive_field, all_warnings),
           lambda: view.json_text(report, receptive_field))
     _exit_on_failed_expectations(report)
 
@@ -190,7 +136,7 @@ def table(spec: str, variant: str | None, no_bias: bool, fmt: str) -> None:
     report = analyze(load_spec(spec, variant=variant), count_biases=not no_bias)
     total = checks(report.paper, report.totals.params, report.totals.macs)
     rows = paper_table(report)
-    _emit(fmt, lambda: view.document(rows, report.model, total), lambda: view.json_text(rows, report.model, total))
+    emit(fmt, lambda: view.document(rows, report.model, total), lambda: view.json_text(rows, report.model, total))
 
 
 @main.command()
@@ -214,7 +160,7 @@ def compare(specs: tuple[str, ...], variant: str | None, totals_only: bool, fmt:
             model = load_spec(path, variant=variant)
         reports.append(analyze(model))
     comparison = side_by_side(reports)
-    _emit(fmt, lambda: view.document(comparison, totals_only), lambda: view.json_text(comparison, totals_only))
+    emit(fmt, lambda: view.document(comparison, totals_only), lambda: view.json_text(comparison, totals_only))
 
 
 @main.command()
@@ -229,7 +175,7 @@ def grade(answers: str, fmt: str) -> None:
     from cnncalc.views import grade as view
 
     result = grade_file(answers)
-    _emit(fmt, lambda: view.document(result), lambda: view.json_text(result), lambda: view.text(result))
+    emit(fmt, lambda: view.document(result), lambda: view.json_text(result), lambda: view.text(result))
     if not result.ok:
         sys.exit(3)
 
@@ -257,10 +203,10 @@ def explain(spec: str, layer_name: str | None, input_size: str | None, dtype: st
     from cnncalc.views import explain as view
 
     model = load_spec(spec, variant=variant)
-    report = analyze(model, input_shape=_override(model, input_size), dtype=dtype, batch=batch,
+    report = analyze(model, input_shape=override_input(model, input_size), dtype=dtype, batch=batch,
                      count_biases=not no_bias)
     solutions = worked(model, report, layer_name)
-    _emit(fmt, lambda: view.document(solutions), lambda: view.json_text(solutions), lambda: view.text(solutions))
+    emit(fmt, lambda: view.document(solutions), lambda: view.json_text(solutions), lambda: view.text(solutions))
 
 
 @main.command()
@@ -282,8 +228,8 @@ def memory(spec: str, input_size: str | None, batch: int, dtype: str, optimizer:
     from cnncalc.views import memory as view
 
     model = load_spec(spec, variant=variant)
-    result = estimate(analyze(model, input_shape=_override(model, input_size), dtype=dtype, batch=batch), optimizer)
-    _emit(fmt, lambda: view.document(result), lambda: view.json_text(result))
+    result = estimate(analyze(model, input_shape=override_input(model, input_size), dtype=dtype, batch=batch), optimizer)
+    emit(fmt, lambda: view.document(result), lambda: view.json_text(result))
 
 
 @main.command()
@@ -308,14 +254,14 @@ def sweep(spec: str, sizes: str, batches: str, dtype: str, optimizer: str, varia
     from cnncalc.views import sweep as view
 
     model = load_spec(spec, variant=variant)
-    plot = _plot_target(plot_file)
+    plot = plot_target(plot_file)
     points = run_sweep(model, parse_range(sizes, "--input"), parse_range(batches, "--batch"), dtype=dtype,
                        optimizer=optimizer)
     if plot:
         from cnncalc.charts import sweep_chart
 
         sweep_chart(model.name, points, plot[0])
-    _emit(fmt, lambda: view.document(model.name, points), lambda: view.json_text(model.name, points))
+    emit(fmt, lambda: view.document(model.name, points), lambda: view.json_text(model.name, points))
     if plot:
         click.echo(f"{plot[1]} {plot[0]}", err=True)
 
@@ -361,7 +307,7 @@ def check(input_size: str, kernel: int, stride: int, pad: int, dilation: int, fi
         h, w, _channels = parse_check_input(input_size)
         found = check_symbolic(h, w, kernel=pool or kernel, stride=stride, pad=pad, dilation=dilation, ceil=ceil)
         title = f"Input {input_size}, {'pool' if pool else 'filter'} {pool or kernel}, stride {stride}, pad {pad}"
-        _emit(fmt, lambda: symbolic_view.check_document(found, title), lambda: symbolic_view.check_json(found),
+        emit(fmt, lambda: symbolic_view.check_document(found, title), lambda: symbolic_view.check_json(found),
               lambda: symbolic_view.check_text(found))
         if found.never:  # a numeric axis that does not fit, whatever the symbol is: a negative answer
             sys.exit(3)
@@ -381,43 +327,14 @@ def check(input_size: str, kernel: int, stride: int, pad: int, dilation: int, fi
                         dilation=dilation, filters=filters, pool=pool is not None, ceil=ceil, bias=not no_bias,
                         layer=kinds[0] if kinds else "conv", groups="depthwise" if depthwise else groups,
                         output_padding=output_padding)
-    _emit(fmt, lambda: view.document(result), lambda: view.json_text(result), lambda: view.text(result))
+    emit(fmt, lambda: view.document(result), lambda: view.json_text(result), lambda: view.text(result))
     if not result.answered:
         sys.exit(3)
 
 
-@main.command()
-@click.argument("spec", type=click.Path(dir_okay=True, path_type=str))
-@click.option("--input", "input_size", metavar="HxWxC|HxW|N",
-              help="Override the spec's input size (HxW or N keep its channels).")
-@click.option("--device", type=click.Choice(("auto", "cuda", "cpu", "meta")), default="auto", show_default=True,
-              help="auto: CUDA when a GPU is present, else CPU; meta: shapes, params and MACs without allocating.")
-@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Samples per batch.")
-@format_option(("table", "json", "markdown", "latex", "csv"))
-@layout_options
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
-              help="Seed for the random input and weights.")
-@click.option("--variant", default=None, help="One of the spec's named variants.")
-@click.option("--allow-large", is_flag=True, help="Run even when the estimate is above 8 GB (cpu, cuda).")
-def verify(spec: str, input_size: str | None, device: str, batch: int, fmt: str, seed: int,
-           variant: str | None, allow_large: bool) -> None:
-    """Build SPEC as a PyTorch module, run it, and compare every layer's output shape, params and MACs with
-    the calculation (needs torch: pip install -e '.[torch]'). Exits 3 on any mismatch."""
-    from cnncalc.spec import load_spec
-    from cnncalc.verify import verify as run_verify
-    from cnncalc.views import verify as view
-
-    model = load_spec(spec, variant=variant)
-    result = run_verify(model, input_shape=_override(model, input_size), device=device, batch=batch, seed=seed,
-                        allow_large=allow_large)
-    _emit(fmt, lambda: view.document(result), lambda: view.json_text(result))
-    if not result.ok:
-        sys.exit(3)
-
-
-
-# `report` and `serve` are written in cli_web.py, to keep this module short; they are commands of `main` all the same
+# commands written in modules of their own, to keep this one short; they are commands of `main` all the same
+from cnncalc.cli_verify import verify
 from cnncalc.cli_web import report, serve
 
-main.add_command(report)
-main.add_command(serve)
+for _command in (report, serve, verify):
+    main.add_command(_command)

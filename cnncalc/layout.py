@@ -1,6 +1,6 @@
 """--wide and --columns, the layout options of every command that prints a table (issue 15).
 
-They are not the command's parameters: a callback keeps them in click's context, where `cli._emit` reads them, so
+They are not the command's parameters: a callback keeps them in click's context, where `cli_output.emit` reads them, so
 a command takes them with one decorator line and no change to its signature."""
 
 from __future__ import annotations

@@ -15,5 +15,5 @@ _MODULES = {"markdown": "cnncalc.writers.markdown", "latex": "cnncalc.writers.la
 
 def write(document: Document, fmt: str) -> str:
     """The document as Markdown, LaTeX or CSV (`fmt`: markdown, latex, csv), ending in a newline. The formats
-    every command offers are named once, in cli.FORMATS."""
+    every command offers are named once, in cli_output.FORMATS."""
     return import_module(_MODULES[fmt]).write(document)  # type: ignore[no-any-return]
