@@ -14,13 +14,17 @@ from cnncalc.dtypes import DTYPE_BYTES
 from cnncalc.errors import DoesNotFit, ShapeError, SpecError
 from cnncalc.layers import Layer, Shape, numel, show_shape
 from cnncalc.layers.base import Facts, Untiled
-from cnncalc.layers.graph import Concat, Container, Dense, Repeat, Residual, Sequence, projection
-from cnncalc.limits import MAX_SIZE, MAX_SIZE_TEXT
+from cnncalc.layers.base import Saved
+from cnncalc.layers.graph import (Concat, Container, Deferred, Dense, Gate, Repeat, Residual, Sequence, Split,
+                                  crop_to, crops_to_match, projection, resolve)
+from cnncalc.limits import MAX_ROWS, MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.receptive import ReceptiveField, merge
 from cnncalc.results import LayerResult, ModuleResult, Report, TilingWarning, Totals
 from cnncalc.spec.model import Spec
 
 SUGGESTION_BUDGET = 30_000  # layer rows evaluated looking for an input size that tiles (a fraction of a second)
+# a gate's product keeps each factor for the other's gradient (torch's mul; memory.py: "operand" tensors)
+PRODUCT_SAVES = (Saved("the input", "operand0"), Saved("the gate", "operand1"))
 
 
 def analyze(spec: Spec, *, input_shape: Shape | None = None, dtype: str = "fp32", batch: int = 1,
@@ -87,6 +91,7 @@ class Walker:
     warnings: list[TilingWarning] = field(default_factory=list)
     misaligned: list[str] = field(default_factory=list)
     memo: dict[tuple[int, Shape], tuple[Facts, str]] = field(default_factory=dict)  # repeats reuse their facts
+    crops: dict[tuple[int, Shape], tuple[Sequence, Sequence]] = field(default_factory=dict)  # crop: match branches
     tensors: int = 0
     simplify: Callable[[Shape], Shape] | None = None  # symbolic sizes: keep each one a single floor (symbolic.py)
 
@@ -95,6 +100,11 @@ class Walker:
         return self.tensors
 
     def walk(self, node: Layer, flow: Flow, path: str) -> Flow:
+        if isinstance(node, Deferred):
+            found = self.resolve(node, flow.shape)
+            if found is None:
+                return flow  # left out (a false `when:`, `repeat: 0`)
+            node = found
         if not isinstance(node, Container):
             return self.leaf(node, flow, path)
         first = len(self.results)
@@ -108,6 +118,10 @@ class Walker:
             out = self.concat(node, flow, path)
         elif isinstance(node, Residual):
             out = self.residual(node, flow, path)
+        elif isinstance(node, Gate):
+            out = self.gate(node, flow, path)
+        elif isinstance(node, Split):
+            out = self.split(node, flow, path)
         elif isinstance(node, Dense):
             out = flow
             for i in range(node.count):
@@ -120,12 +134,37 @@ class Walker:
                                          len(self.results), node.paper, expect=node.expect))
         return out
 
-    def chain(self, items: tuple[Layer, ...], flow: Flow, prefix: str) -> Flow:
+    def resolve(self, node: Deferred, shape: Shape) -> Layer | None:
+        """The item a Deferred is at this shape (parsed now, memoised), errors naming the spec's file."""
+        try:
+            return resolve(node, shape)
+        except SpecError as exc:
+            raise SpecError(exc.message, file=self.file, line=exc.line or node.line,
+                            field=exc.field or node.path) from None
+
+    def chain(self, items: tuple[Layer, ...], flow: Flow, prefix: str, line: int | None = None,
+              empty: bool = False) -> Flow:
+        walked: set[str] = set()
         for item in items:
+            if isinstance(item, Deferred):
+                found = self.resolve(item, flow.shape)
+                if found is None:
+                    continue
+                if item.optional and item.name in walked:
+                    raise SpecError(f"two alternatives named {item.name!r} are both here: their 'when' conditions "
+                                    "must exclude each other", file=self.file, line=item.line, field=item.path)
+                item = found
+            walked.add(item.name)
             flow = self.walk(item, flow, f"{prefix}.{item.name}")
+        if not walked and not empty:
+            raise SpecError("every item here is left out at this input (a false 'when', or 'repeat: 0')",
+                            file=self.file, line=line or (items[0].line if items else None), field=prefix)
         return flow
 
     def leaf(self, layer: Layer, flow: Flow, path: str) -> Flow:
+        if len(self.results) >= MAX_ROWS:  # items parsed during the walk ($in_channels) are not counted before it
+            raise SpecError(f"the network reaches more than {MAX_ROWS:,} layers and joins; at most {MAX_ROWS:,} can be "
+                            "analysed", file=self.file, line=layer.line, field=path)
         shape = flow.shape
         key = (id(layer), shape)
         cached = self.memo.get(key)
@@ -167,8 +206,61 @@ class Walker:
         return Flow(facts.output, rf, tensor)
 
     def concat(self, node: Concat, flow: Flow, path: str) -> Flow:
-        outs = [self.walk(branch, flow, f"{path}.{branch.name}") for branch in node.branches]
+        """Branches in order, except those that crop to match (U-Net's crop-and-copy): they are walked last, with
+        the height and width of the others known. The concatenation keeps the branches' order."""
+        later = [crops_to_match(b) for b in node.branches]
+        outs: dict[int, Flow] = {}
+        for i in sorted(range(len(node.branches)), key=lambda i: later[i]):
+            branch = node.branches[i]
+            if later[i]:
+                target = next((o.shape for o in outs.values()), None)
+                if target is None or len(target) != 3:
+                    raise ShapeError("crop: match needs another branch with a feature map to match; every branch of "
+                                     "this concat crops", file=self.file, line=branch.line, field=branch.path)
+                branch = self.cropped(branch, (target[1], target[2]))
+            outs[i] = self.walk(branch, flow, f"{path}.{branch.name}")
+        return self.join_concat(node, [outs[i] for i in range(len(node.branches))], [b.name for b in node.branches],
+                                f"{path}.concat")
+
+    def cropped(self, branch: Sequence, size: tuple[int, int]) -> Sequence:
+        key = (id(branch), size)
+        if key not in self.crops:  # the same object each time: leaf facts are memoised by the layer's id
+            self.crops[key] = (branch, crop_to(branch, size))
+        return self.crops[key][1]
+
+    def split(self, node: Split, flow: Flow, path: str) -> Flow:
+        """Each chunk of the channels (a view of the input: its tensor id) through its own branch, then the
+        concatenation."""
+        if len(flow.shape) != 3:
+            raise ShapeError(f"split cuts the channels of a feature map, got a flat vector of {show_shape(flow.shape)}",
+                             file=self.file, line=node.line, field=path)
+        sizes = node.chunk_sizes(flow.shape[0])
+        if isinstance(sizes, str):
+            raise ShapeError(sizes, file=self.file, line=node.line, field=path)
+        outs = [self.walk(branch, Flow((c, *flow.shape[1:]), flow.rf, flow.tensor), f"{path}.{branch.name}")
+                for c, branch in zip(sizes, node.branches)]
         return self.join_concat(node, outs, [b.name for b in node.branches], f"{path}.concat")
+
+    def gate(self, node: Gate, flow: Flow, path: str) -> Flow:
+        """x · body(x): the body's C×1×1 (or C×H×W) result scales the input; one multiply per element, a new
+        tensor. The receptive field is the input's: the gate reweights channels, it moves no window."""
+        out = self.chain(node.body.items, flow, path, node.body.line)
+        x, g = flow.shape, out.shape
+        if len(x) != 3:
+            raise ShapeError(f"a gate scales a feature map, got a flat vector of {show_shape(x)}", file=self.file,
+                             line=node.line, field=path)
+        if len(g) != 3 or not equal(g[0], x[0]) or not (same(g[1:], (1, 1)) or same(g[1:], x[1:])):
+            hint = (": end the body with 1x1 convolutions (as torchvision's SqueezeExcitation does), not fc"
+                    if len(g) != 3 else "")
+            raise ShapeError(f"the gate's body gives {show_shape(g)}; to scale the input {show_shape(x)} it must give "
+                             f"1x1x{x[0]} (or {show_shape(x)}){hint}", file=self.file, line=node.line, field=path)
+        tensor = self.new_tensor()
+        self.results.append(LayerResult(
+            name=f"{path}.mul", kind="mul", description="input × gate", input=x, output=x, weights=0, biases=0,
+            buffers=0, activations=numel(x), macs=0, flops=numel(x), new_tensor=True, params_formula="0",
+            note="x · body(x), broadcast: a new tensor", line=node.line, receptive_field=flow.rf,
+            saves=PRODUCT_SAVES, tensor_in=(flow.tensor, out.tensor), tensor_out=tensor))
+        return Flow(x, flow.rf, tensor)
 
     def join_concat(self, node: Container, outs: list[Flow], names: list[str], path: str) -> Flow:
         """Channel concatenation: a new tensor (torch.cat copies), no arithmetic."""
@@ -200,7 +292,7 @@ class Walker:
         return rf
 
     def residual(self, node: Residual, flow: Flow, path: str) -> Flow:
-        out = self.chain(node.body.items, flow, path)
+        out = self.chain(node.body.items, flow, path, node.body.line)
         shortcut = node.shortcut
         if shortcut is None and node.auto and not same(out.shape, flow.shape):
             shortcut = projection(flow.shape, out.shape, body_stride(node.body.items))
@@ -223,7 +315,7 @@ class Walker:
             tensor_in=(out.tensor, skip.tensor), tensor_out=out.tensor))
         out = Flow(out.shape, rf, out.tensor)
         if node.after:
-            out = self.chain(node.after.items, out, path)
+            out = self.chain(node.after.items, out, path, empty=True)
         return out
 
 

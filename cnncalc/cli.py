@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from cnncalc.cli_output import PROSE_FORMATS, emit, format_option, override_input, plot_target
+from cnncalc.cli_output import PROSE_FORMATS, depth_options, emit, format_option, override_input, plot_target
 from cnncalc.dtypes import DTYPES
 from cnncalc.errors import SpecError
 from cnncalc.exits import BROKEN_PIPE, INTERRUPTED, Cli, quiet_stdout
@@ -47,6 +47,10 @@ def main() -> None:
       cnncalc summarize specs/vgg16.yaml
       cnncalc summarize specs/alexnet.yaml --input 224x224x3
       cnncalc check --stride 3 --input 7
+      cnncalc summarize vgg16          # a shipped spec by name (cnncalc specs lists them)
+
+    SPEC is a spec file or a shipped spec's name (resnet50, resnet50_torchvision); a file of that name in the
+    current folder wins.
     """
 
 
@@ -64,9 +68,7 @@ def main() -> None:
 @layout_options
 @click.option("--strict", is_flag=True, help="A layer that does not tile its input is an error (exit 3).")
 @click.option("--variant", default=None, help="One of the spec's named variants (e.g. torchvision).")
-@click.option("--depth", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Blocks deeper than this are collapsed into one row each (table, csv, markdown).")
-@click.option("--expand", is_flag=True, help="Show every layer of every block (no collapsing).")
+@depth_options
 @click.option("--plot", "plot_file", default=None, metavar="FILE.png",
               help="Also draw the per-layer memory and params profile (needs matplotlib).")
 @click.option("--why", type=click.IntRange(min=1), default=None, metavar="N",
@@ -143,11 +145,16 @@ def table(spec: str, variant: str | None, no_bias: bool, fmt: str) -> None:
 @click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
 @click.option("--variant", default=None, help="Use this named variant for every spec that has it.")
 @click.option("--totals", "totals_only", is_flag=True, help="Only the params and MACs rows (VGG's Table 2).")
+@click.option("--input", "input_size", metavar="HxWxC|HxW|N",
+              help="Compare at this input size (HxW or N keep each spec's channels).")
+@click.option("--batch", type=click.IntRange(min=1), default=None, help="Also show activation memory for this batch.")
+@click.option("--dtype", type=click.Choice(DTYPES), default=None, help="Also show activation memory in this dtype.")
 @format_option()
 @layout_options
-def compare(specs: tuple[str, ...], variant: str | None, totals_only: bool, fmt: str) -> None:
+def compare(specs: tuple[str, ...], variant: str | None, totals_only: bool, input_size: str | None,
+            batch: int | None, dtype: str | None, fmt: str) -> None:
     """Several specs side by side, like the ResNet and DenseNet tables: one row per stage with its block
-    configuration per spec, then params and MACs (the papers' FLOPs)."""
+    configuration per spec, then params and MACs (the papers' FLOPs); with --batch or --dtype, activation memory."""
     from cnncalc.analysis import analyze
     from cnncalc.comparison import compare as side_by_side
     from cnncalc.spec import load_spec
@@ -158,23 +165,29 @@ def compare(specs: tuple[str, ...], variant: str | None, totals_only: bool, fmt:
         model = load_spec(path)
         if variant and variant in model.variants:
             model = load_spec(path, variant=variant)
-        reports.append(analyze(model))
+        reports.append(analyze(model, input_shape=override_input(model, input_size), batch=batch or 1,
+                               dtype=dtype or "fp32"))
     comparison = side_by_side(reports)
-    emit(fmt, lambda: view.document(comparison, totals_only), lambda: view.json_text(comparison, totals_only))
+    memory = batch is not None or dtype is not None
+    emit(fmt, lambda: view.document(comparison, totals_only, memory), lambda: view.json_text(comparison, totals_only))
 
 
 @main.command()
 @click.argument("answers", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--key", "key", is_flag=True,
+              help="Print the answer key of ANSWERS' questions (a worksheet: answers left empty): every asked "
+                   "quantity's value and worked solution; exits 0.")
 @format_option(PROSE_FORMATS, default="text")
 @layout_options
-def grade(answers: str, fmt: str) -> None:
+def grade(answers: str, key: bool, fmt: str) -> None:
     """Check a student's answers to the slides' questions (output volume, parameters, memory, fits...) in
     ANSWERS, a YAML file of questions and answers: ✓/✗ per answer with the expected value, the worked solution
-    for every wrong one, and a score. Exits 3 when any answer is wrong (docs/homework.md)."""
+    for every wrong one, and a score. Exits 3 when any answer is wrong or left unanswered (docs/homework.md).
+    With --key, the answer key instead."""
     from cnncalc.grade.files import grade_file
     from cnncalc.views import grade as view
 
-    result = grade_file(answers)
+    result = grade_file(answers, key=key)
     emit(fmt, lambda: view.document(result), lambda: view.json_text(result), lambda: view.text(result))
     if not result.ok:
         sys.exit(3)
@@ -218,18 +231,22 @@ def explain(spec: str, layer_name: str | None, input_size: str | None, dtype: st
 @click.option("--variant", default=None, help="One of the spec's named variants.")
 @format_option(("table", "json", "markdown", "latex", "csv"))
 @layout_options
+@depth_options
 def memory(spec: str, input_size: str | None, batch: int, dtype: str, optimizer: str, variant: str | None,
-           fmt: str) -> None:
+           fmt: str, depth: int, expand: bool) -> None:
     """Training and inference memory of SPEC: parameters, gradients, optimizer state, the activations autograd
     keeps for backward (layer by layer), and the peak of an inference pass."""
+    from cnncalc import grouping
     from cnncalc.analysis import analyze
     from cnncalc.memory import memory as estimate
     from cnncalc.spec import load_spec
     from cnncalc.views import memory as view
 
     model = load_spec(spec, variant=variant)
-    result = estimate(analyze(model, input_shape=override_input(model, input_size), dtype=dtype, batch=batch), optimizer)
-    emit(fmt, lambda: view.document(result), lambda: view.json_text(result))
+    report = analyze(model, input_shape=override_input(model, input_size), dtype=dtype, batch=batch)
+    result = estimate(report, optimizer)
+    groups = None if expand else grouping.rows(report, depth)
+    emit(fmt, lambda: view.document(result, groups), lambda: view.json_text(result))
 
 
 @main.command()
@@ -333,8 +350,10 @@ def check(input_size: str, kernel: int, stride: int, pad: int, dilation: int, fi
 
 
 # commands written in modules of their own, to keep this one short; they are commands of `main` all the same
+from cnncalc.cli_import import import_model
 from cnncalc.cli_verify import verify
 from cnncalc.cli_web import report, serve
+from cnncalc.cli_zoo import specs as specs_command
 
-for _command in (report, serve, verify):
+for _command in (report, serve, verify, specs_command, import_model):
     main.add_command(_command)

@@ -20,6 +20,13 @@ def format_option(choices: tuple[str, ...] = FORMATS, default: str = "table") ->
                         help="table: the terminal; markdown, latex (booktabs), csv: documents; json: the data.")
 
 
+def depth_options(command: F) -> F:
+    """--depth N and --expand: how many levels of blocks a table shows (summarize, memory); JSON has every layer."""
+    command = click.option("--expand", is_flag=True, help="Show every layer of every block (no collapsing).")(command)
+    return click.option("--depth", type=click.IntRange(min=1), default=1, show_default=True,
+                        help="Blocks deeper than this are collapsed into one row each (not JSON).")(command)
+
+
 def emit(fmt: str, document: Callable[[], Any], json_text: Callable[[], str],
           text: Callable[[], str] | None = None) -> None:
     """Write what a command shows in `fmt`: its JSON contract, its prose, or its document through a writer."""

@@ -27,13 +27,11 @@ def report(spec: str, output: str | None, input_size: str | None, dtype: str, ba
     """One self-contained HTML page of SPEC (a file, or a zoo name such as resnet50): the architecture drawn,
     blocks that open on click, summarize's table, totals, charts, warnings, receptive fields and each layer's
     worked solution. Opens offline; no network (docs/report.md)."""
-    from cnncalc import zoo
     from cnncalc.report import html
     from cnncalc.spec import load_spec
     from cnncalc.spec.inputs import override
 
-    spec = zoo.resolve(spec)
-    model = load_spec(spec, variant=variant)
+    model = load_spec(spec, variant=variant)  # a file, or a zoo name (cnncalc.zoo.resolve): resnet50.html
     page = html(model, override(model.input, input_size), dtype=dtype, batch=batch, count_biases=not no_bias)
     target = Path(output or f"{Path(spec).stem}.html")
     target.write_text(page, encoding="utf-8")
@@ -56,7 +54,8 @@ def serve(spec: str | None, port: int, host: str, public: bool, input_size: str 
     from cnncalc.spec.source import read_spec_file
 
     if spec is not None:
-        spec = zoo.resolve(spec)
+        spec, named = zoo.resolve(spec)  # a file, else a zoo name; NAME_VARIANT also sets the variant
+        variant = zoo.choose_variant(named, variant)
         read_spec_file(spec)  # a missing or unreadable file is the CLI's usual error, before any port is opened
     if not public and not server_module.is_loopback(host):
         raise click.BadParameter(f"{host} is not loopback: anyone who can reach it could read and overwrite the "

@@ -53,3 +53,12 @@ MAX_EXPRESSION = 200
 MAX_SYMBOLIC_ROWS = 2_000
 """Rows analysed with a symbolic input (HxWx3): sympy takes about a millisecond per row, and a repeat's rows cannot
 reuse each other's formulas as they reuse their numbers."""
+
+MAX_ONNX_BYTES = 2**31 - 1
+"""An .onnx file (`cnncalc import`, and every command given MODEL.onnx): protobuf cannot parse a message over 2 GiB,
+so no ONNX file is larger (bigger models keep their weights in external data, which is never read). A limit of its
+own, apart from the YAML spec's MAX_BYTES: the file is mostly weights, whose bytes are dropped once their shapes
+are read."""
+
+MAX_ONNX_NODES = 100_000
+"""Nodes of an ONNX graph: as many as the rows a spec may expand to (MAX_ROWS); every node becomes at most one."""

@@ -5,8 +5,9 @@ Saved tensors are what autograd keeps on the CPU (torch.autograd.graph.saved_ten
 layer type's own list in its class (Facts.saves, a tuple of layers.base.Saved; the table is in
 docs/conventions.md): a convolution or a linear layer keeps its input, a ReLU its result, a max pool its input
 and its int64 indices, batch norm its input and two fp32 statistics per channel, dropout its mask, LRN four
-tensors. A tensor kept by several layers (a ReLU's result is also the next convolution's input) is counted once:
-rows carry tensor ids, and in-place layers pass the id on. A layer with no parameters whose input needs no
+tensors, a gate's product each factor for the other's gradient. A tensor kept by several layers (a ReLU's result
+is also the next convolution's input) is counted once: rows carry tensor ids, and in-place layers and views pass
+the id on; a kept view (a channel chunk of a split, a crop) keeps its whole storage, as autograd does. A layer with no parameters whose input needs no
 gradient (everything before the first layer with weights) keeps nothing. Where another device keeps a
 different amount (CUDA's one-byte dropout mask), the report states the exact difference per layer type
 (MemoryReport.bounds).
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from cnncalc.dtypes import DTYPE_BYTES
 from cnncalc.errors import SpecError
 from cnncalc.layers import numel, show_shape
-from cnncalc.results import Report
+from cnncalc.results import LayerResult, Report
 
 OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "adam": 2}  # values kept per parameter (momentum; Adam's two moments)
 SAVED_DEVICE = "cpu"  # the device whose autograd the saved figures are exact for
@@ -75,21 +76,25 @@ def memory(report: Report, optimizer: str = "sgd") -> MemoryReport:
     batch = report.batch
     saved: set[int] = set()
     graded: set[int] = set()  # tensors that require grad: those computed from a parameter
+    storage = {0: numel(report.input)}  # tensor id → the elements of its memory (a view, a chunk or a crop,
+    # has its input's id: autograd keeping the view keeps the whole storage)
     other: dict[tuple[str, str, int], int] = {}  # (layer type, tensor, CUDA's item size) → CUDA's bytes − the CPU's
     rows = []
     for r in report.layers:
         kept: list[str] = []
         total = 0
+        storage.setdefault(r.tensor_out, numel(r.output))
         if any(t in graded for t in r.tensor_in) or r.weights or r.biases:
             graded.add(r.tensor_out)
             for s in r.saves:  # autograd records a node, and what it keeps, only for a tensor that needs a gradient
                 if s.tensor:
-                    tensor, shape = (r.tensor_in[0], r.input) if s.tensor == "input" else (r.tensor_out, r.output)
-                    if tensor in saved:
+                    tensor = _saved_tensor(r, s.tensor, graded)
+                    if tensor is None or tensor in saved:
                         continue
                     saved.add(tensor)
-                    kept.append(f"{s.what} {show_shape(shape)}")
-                    total += numel(shape) * nbytes * batch
+                    kept.append(f"{s.what} {show_shape(r.output if s.tensor == 'output' else r.input)}"
+                                if s.tensor in ("input", "output") else s.what)
+                    total += storage.get(tensor, numel(r.input)) * nbytes * batch
                     continue
                 count = s.numel * (batch if s.per_sample else 1)
                 size = s.itemsize or nbytes
@@ -109,6 +114,18 @@ def memory(report: Report, optimizer: str = "sgd") -> MemoryReport:
                         optimizer_bytes=OPTIMIZER_STATE[optimizer] * params,
                         saved_bytes=sum(row.bytes for row in rows),
                         inference_peak_bytes=inference_peak(report) * nbytes * batch, bounds=bounds)
+
+
+def _saved_tensor(r: LayerResult, which: str, graded: set[int]) -> int | None:
+    """The id of the tensor a Saved names: the row's input or result; or operand i of a product (a gate's
+    x · g), which torch's mul keeps only for the other operand's gradient (None when that needs none)."""
+    if which == "input":
+        return r.tensor_in[0]
+    if which == "output":
+        return r.tensor_out
+    i = int(which.removeprefix("operand"))
+    others = [t for j, t in enumerate(r.tensor_in) if j != i]
+    return r.tensor_in[i] if any(t in graded for t in others) else None
 
 
 def inference_peak(report: Report) -> int:

@@ -193,10 +193,10 @@ def test_block_arguments_repeat_and_first() -> None:
         ("  - pair: {width: 4, depth: 2}\n", "block 'pair' has no argument 'depth'"),
         ("  - wide: [1, 2]\n", "block 'wide' takes 1 arguments (n), got 2"),
         ("  - {pair: {width: 4}, first: {stride: 2}}\n", "'first' needs 'repeat'"),
-        ("  - {repeat: 0, pair: {width: 4}}\n", "must be a whole number from 1"),
+        ("  - {repeat: -1, pair: {width: 4}}\n", "must be a whole number from 0"),
         ("  - piar: {width: 4}\n", "unknown layer type 'piar' (did you mean 'pair'?)"),
     ],
-    ids=["missing-arg", "extra-arg", "too-many-positional", "first-without-repeat", "zero-repeat", "unknown-block"],
+    ids=["missing-arg", "extra-arg", "too-many-positional", "first-without-repeat", "negative-repeat", "unknown-block"],
 )
 def test_block_errors(layers: str, message: str) -> None:
     with pytest.raises(SpecError, match=re.escape(message)):

@@ -28,7 +28,6 @@ def layer_error(tmp_path: Path, *items: str) -> str:
     ("Conv2X", "layers[0]", "unknown layer type 'conv2x' (did you mean 'conv2d'?)"),  # names are case-blind
     ("maxpol", "layers[0]", "unknown layer type 'maxpol' (did you mean 'maxpool'?)"),
     ("conv3-", "layers[0]", "unknown layer type 'conv3-' (did you mean 'conv'?)"),
-    ("xyzzy", "layers[0]", "unknown layer type 'xyzzy'"),
     ("conv: {filters: 4, kernal: 3}", "layers[0].conv.kernal", "unknown option for conv (did you mean 'kernel'?)"),
     ("conv: {filters: 4, kernel: 3, strides: 2}", "layers[0].conv.strides",
      "unknown option for conv (did you mean 'stride'?)"),
@@ -38,12 +37,18 @@ def layer_error(tmp_path: Path, *items: str) -> str:
     ("flatten: {dims: 1}", "layers[0].flatten.dims", "unknown option for flatten (it takes none)"),
     ("fc: {unit: 10}", "layers[0].fc.unit", "unknown option for fc (did you mean 'units'?)"),
     ("{conv: {filters: 4, kernel: 3}, relu: }", "layers[0]", ("a layer is one type with its options (and optional "
-                                                             "name, repeat, first, paper, expect), got 2 layer types "
+                                                             "name, repeat, first, when, paper, expect), got 2 layer types "
                                                              "(conv, relu)")),
-], ids=["type-typo", "type-case", "type-typo-2", "shorthand-typo", "type-unknown", "option-typo", "option-plural",
+], ids=["type-typo", "type-case", "type-typo-2", "shorthand-typo", "option-typo", "option-plural",
         "option-unknown", "option-of-relu", "option-of-flatten", "option-of-fc", "two-types"])
 def test_unknown_names(tmp_path: Path, item: str, field: str, message: str) -> None:
     assert layer_error(tmp_path, item) == f"Error: bad.yaml:3: {field}: {message}\n"
+
+
+def test_an_unknown_type_with_no_close_match_lists_what_an_item_can_be(tmp_path: Path) -> None:
+    message = layer_error(tmp_path, "xyzzy")
+    assert message.startswith("Error: bad.yaml:3: layers[0]: unknown layer type 'xyzzy' (layer types: ")
+    assert " conv, " in message and "; containers: layers, concat, residual, dense, gate, split)" in message
 
 
 def test_the_line_is_the_line_of_the_offending_item(tmp_path: Path) -> None:
@@ -130,7 +135,7 @@ def test_yaml_booleans_as_a_layer_or_a_repeat(tmp_path: Path) -> None:
     assert layer_error(tmp_path, "no") == ("Error: bad.yaml:3: layers[0]: a layer is a name like 'conv3-64' or a "
                                            f"mapping like {{conv: {{...}}}}, got a boolean (False; {YAML_BOOLEAN})\n")
     assert layer_error(tmp_path, "{repeat: yes, layers: [relu]}") == \
-        f"Error: bad.yaml:3: layers[0].repeat: must be a whole number from 1 to 1,000,000, got a boolean (True; " \
+        f"Error: bad.yaml:3: layers[0].repeat: must be a whole number from 0 to 1,000,000, got a boolean (True; " \
         f"{YAML_BOOLEAN})\n"
 
 
@@ -166,8 +171,8 @@ def test_yaml_booleans_as_a_layer_or_a_repeat(tmp_path: Path) -> None:
     ("conv: {compress: 0, kernel: 1}", "conv.compress", "must be more than 0"),
     ("conv: {compress: 1.5, kernel: 1}", "conv.compress", "must be at most 1.0, got 1.5"),
     ("dense: {count: 0, body: [conv3-2]}", "dense.count", "must be positive, got 0"),
-    ("{repeat: 0, layers: [relu]}", "repeat", "must be a whole number from 1 to 1,000,000, got 0"),
-    ("{repeat: -3, layers: [relu]}", "repeat", "must be a whole number from 1 to 1,000,000, got -3"),
+    ("{repeat: 1.5, layers: [relu]}", "repeat", "must be a whole number from 0 to 1,000,000, got a number with a fraction (1.5)"),
+    ("{repeat: -3, layers: [relu]}", "repeat", "must be a whole number from 0 to 1,000,000, got -3"),
 ])
 def test_zero_and_negative_values(tmp_path: Path, item: str, field: str, message: str) -> None:
     assert layer_error(tmp_path, item) == f"Error: bad.yaml:3: layers[0].{field}: {message}\n"

@@ -240,9 +240,9 @@ def test_the_row_limit_is_exact() -> None:
 
 
 @pytest.mark.parametrize(("item", "message"), [
-    ("{repeat: 1000001, relu: }", "layers[0].repeat: must be a whole number from 1 to 1,000,000, got 1000001"),
+    ("{repeat: 1000001, relu: }", "layers[0].repeat: must be a whole number from 0 to 1,000,000, got 1000001"),
     ("{repeat: 100000000000000000000, relu: }",
-     "layers[0].repeat: must be a whole number from 1 to 1,000,000, got 100000000000000000000"),
+     "layers[0].repeat: must be a whole number from 0 to 1,000,000, got 100000000000000000000"),
     ("dense: {count: 1000000, body: [relu]}", ("layers[0]: expands to 2,000,000 layers and joins; at most 100,000 can "
                                               "be analysed")),
     ("dense: {count: 1000001, body: [relu]}", "layers[0].dense.count: must be at most 1,000,000"),

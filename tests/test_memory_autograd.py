@@ -76,10 +76,12 @@ def flow(**kw: Any) -> dict[str, Any]:
     return kw
 
 
+MODERN = ["relu6", "hardswish", "hardsigmoid", "silu", "mish", "gelu", "softplus", "prelu", "identity", "layernorm",
+          "groupnorm", "scale", "channel_shuffle", "droppath"]  # tests/test_layers_modern.py: one by one
 SHAPE_KEEPING = ["conv", "conv", "same", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "bn", "lrn", "dropout",
-                 "softmax", "maxpool", "avgpool", "local", "maxout"]
+                 "softmax", "maxpool", "avgpool", "local", "maxout", "fc_per_position", *MODERN]
 CHANNEL_KEEPING = ["depthwise", "depthwise", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "bn", "lrn", "dropout",
-                   "softmax", "maxpool", "avgpool"]
+                   "softmax", "maxpool", "avgpool", *MODERN]
 
 
 @st.composite
@@ -100,14 +102,24 @@ def keep_shape(draw: Any, kinds: list[str] = SHAPE_KEEPING) -> Any:
     if kind == "same":
         return {"conv": {"filters": draw(st.integers(1, 4)), "kernel": draw(st.integers(1, 4)), "pad": "same",
                          "dilation": draw(st.integers(1, 2))}}
-    if kind in ("relu", "leaky_relu", "elu"):
+    if kind in ("relu", "leaky_relu", "elu", "relu6", "hardswish", "hardsigmoid", "silu", "mish"):
         return {kind: {"inplace": draw(st.booleans())}}
+    if kind == "gelu":
+        return {"gelu": {"approximate": draw(st.sampled_from(["none", "tanh"]))}}
+    if kind == "prelu":
+        return {"prelu": {"slopes": draw(st.sampled_from([1, "channels"]))}}
+    if kind == "droppath":
+        return {"droppath": {"p": draw(st.sampled_from([0.0, 0.5])), "mode": draw(st.sampled_from(["row", "batch"]))}}
+    if kind == "fc_per_position":
+        return {"fc": {"units": draw(st.integers(1, 4)), "per_position": True}}
+    if kind in ("groupnorm", "channel_shuffle"):
+        return {kind: {"groups": 1}}
     if kind == "bn":
         return {"bn": {"affine": draw(st.booleans())}}
     if kind == "lrn":
         return {"lrn": {"size": draw(st.integers(1, 5))}}
     if kind == "dropout":
-        return {"dropout": {"p": draw(st.sampled_from([0.0, 0.5]))}}
+        return {"dropout": {"p": draw(st.sampled_from([0.0, 0.5])), "inplace": draw(st.booleans())}}
     if kind in ("maxpool", "avgpool"):
         return {kind: {"kernel": 3, "stride": 1, "pad": 1}}
     if kind == "local":
@@ -120,7 +132,8 @@ def keep_shape(draw: Any, kinds: list[str] = SHAPE_KEEPING) -> Any:
 @st.composite
 def any_map_layer(draw: Any) -> Any:
     """A layer on a feature map that may change its size."""
-    kind = draw(st.sampled_from(["keep", "keep", "strided", "asym", "deconv", "pool", "zeropad", "adaptive", "local"]))
+    kind = draw(st.sampled_from(["keep", "keep", "strided", "asym", "deconv", "pool", "zeropad", "adaptive", "local",
+                                 "upsample", "pixel_shuffle", "adaptive_maxpool"]))
     if kind == "keep":
         return draw(keep_shape())
     if kind == "strided":
@@ -143,6 +156,12 @@ def any_map_layer(draw: Any) -> Any:
         return {"zeropad": {"pad": draw(st.integers(0, 2))}}
     if kind == "adaptive":
         return {"adaptive_avgpool": {"output": draw(st.integers(1, 3))}}
+    if kind == "adaptive_maxpool":
+        return {"adaptive_maxpool": {"output": draw(st.integers(1, 3))}}
+    if kind == "upsample":
+        return {"upsample": {"scale": draw(st.integers(1, 2)), "mode": draw(st.sampled_from(["nearest", "bilinear"]))}}
+    if kind == "pixel_shuffle":
+        return {"layers": [{"conv": {"filters": 4 * draw(st.integers(1, 2)), "kernel": 1}}, {"pixel_shuffle": {"factor": 2}}]}
     return {"local": {"filters": draw(st.integers(1, 3)), "kernel": draw(st.integers(1, 3)),
                       "stride": draw(st.integers(1, 2))}}
 
@@ -165,12 +184,13 @@ def block(draw: Any) -> Any:
 
 @st.composite
 def vector_layer(draw: Any) -> Any:
-    kind = draw(st.sampled_from(["fc", "fc", "relu", "sigmoid", "tanh", "bn", "dropout", "softmax", "elu"]))
+    kind = draw(st.sampled_from(["fc", "fc", "relu", "sigmoid", "tanh", "bn", "dropout", "softmax", "elu", "relu6", "silu",
+                                 "gelu", "layernorm", "prelu", "scale"]))
     if kind == "fc":
         return {"fc": {"units": draw(st.integers(1, 8)), "bias": draw(st.booleans())}}
     if kind == "dropout":
-        return {"dropout": {"p": draw(st.sampled_from([0.0, 0.5]))}}
-    if kind in ("relu", "elu"):
+        return {"dropout": {"p": draw(st.sampled_from([0.0, 0.5])), "inplace": draw(st.booleans())}}
+    if kind in ("relu", "elu", "relu6", "silu"):
         return {kind: {"inplace": draw(st.booleans())}}
     return kind
 

@@ -17,7 +17,17 @@ from cnncalc.dtypes import DTYPE_BYTES
 from cnncalc.errors import SpecError
 from cnncalc.explain import Step, find_layer, layer_objects, solve, total_steps
 from cnncalc.figures import answer_text
-from cnncalc.grade.judge import Grade, Question, Subject, Verdict, judge, layer_subject, module_subject, totals_subject
+from cnncalc.grade.judge import (
+    Grade,
+    Question,
+    Subject,
+    Verdict,
+    judge,
+    key_value,
+    layer_subject,
+    module_subject,
+    totals_subject,
+)
 from cnncalc.grade.read import LAYER_QUANTITIES, TOTAL_QUANTITIES, parse_answer
 from cnncalc.layers.base import Layer, Shape, show_shape
 from cnncalc.spec.inputs import parse_input
@@ -27,29 +37,36 @@ from cnncalc.spec.parse import Parser, build_spec, load_spec
 from cnncalc.spec.source import YMap, line_of, read_spec_file
 
 SETTINGS = ("id", "ask", "input", "layer", "spec", "variant", "dtype", "batch", "no_bias", "layers", "totals")
+# What a worksheet's question without quantities asks (docs/homework.md): a layer's output volume, parameters
+# and MACs (a spatial question, whose one filter is not part of it: only the output), and a spec's totals.
+LAYER_SET = ("output", "params", "macs")
+SPATIAL_SET = ("output",)
+TOTALS_SET = ("params", "macs", "memory")
 # the worked-solution steps (explain.Step.topic) that a wrong answer to each quantity is shown
 TOPIC = {"output": "output", "fits": "output", "params": "params", "weights": "params", "biases": "params",
          "memory": "memory", "macs": "macs", "flops": "flops"}
 
 
-def grade_file(path: str | Path) -> Grade:
-    """Read an answers file (questions and a student's answers) and check every answer."""
+def grade_file(path: str | Path, *, key: bool = False) -> Grade:
+    """Read an answers file (questions and a student's answers) and check every answer; with `key`, the answer
+    key of its questions instead (a worksheet: the same file without the answers)."""
     data = read_spec_file(path)
     try:
-        return grade_data(data, file=str(path), base=Path(path).parent)
+        return grade_data(data, file=str(path), base=Path(path).parent, key=key)
     except SpecError as exc:
         raise exc.located(file=str(path)) from None
 
 
-def grade_data(data: Any, *, file: str | None = None, base: Path = Path(".")) -> Grade:
-    """Grade an answers file already read (`base`: the folder its spec paths are relative to)."""
+def grade_data(data: Any, *, file: str | None = None, base: Path = Path("."), key: bool = False) -> Grade:
+    """Grade an answers file already read (`base`: the folder its spec paths are relative to); `key`: every
+    asked quantity's value and worked solution, the answers written in the file left aside."""
     if not isinstance(data, dict):
         raise SpecError(f"an answers file is a mapping with 'questions', got {type_name(data)}",
                         line=getattr(data, "line", 1))
-    for key in data:
-        if key not in ("title", "questions"):
-            raise SpecError(f"unknown top-level field{suggest(key, ('title', 'questions'))} (known: title, questions)",
-                            line=line_of(data, key), field=key)
+    for field_ in data:
+        if field_ not in ("title", "questions"):
+            raise SpecError(f"unknown top-level field{suggest(field_, ('title', 'questions'))} (known: title, "
+                            "questions)", line=line_of(data, field_), field=field_)
     questions = data.get("questions")
     if not isinstance(questions, list) or not questions:
         raise SpecError("needs a list of questions", line=line_of(data, "questions") if "questions" in data else 1,
@@ -57,17 +74,17 @@ def grade_data(data: Any, *, file: str | None = None, base: Path = Path(".")) ->
     out = []
     seen: set[str] = set()
     for i, q in enumerate(questions):
-        question = _question(q, i, line_of(questions, i), file, base)
+        question = _question(q, i, line_of(questions, i), file, base, key)
         if question.id in seen:
             raise SpecError(f"question id {question.id!r} is used twice", line=line_of(questions, i),
                             field=f"questions[{i}].id")
         seen.add(question.id)
         out.append(question)
     title = data.get("title", Path(file).stem if file else "answers")
-    return Grade(str(title), file, tuple(out))
+    return Grade(str(title), file, tuple(out), key=key)
 
 
-def _question(q: Any, i: int, line: int | None, file: str | None, base: Path) -> Question:
+def _question(q: Any, i: int, line: int | None, file: str | None, base: Path, key: bool = False) -> Question:
     where = f"questions[{i}]"
     if not isinstance(q, dict):
         raise SpecError(f"a question is a mapping (input + layer, or spec), got {type_name(q)}", line=line,
@@ -76,13 +93,13 @@ def _question(q: Any, i: int, line: int | None, file: str | None, base: Path) ->
     if kind is None:
         raise SpecError("a question has either 'layer' (with 'input') or 'spec'", line=line, field=where)
     allowed = SETTINGS + (LAYER_QUANTITIES if kind == "layer" else ())
-    for key in q:
-        if key not in allowed or (kind == "layer" and key in ("layers", "totals", "variant")) or \
-                (kind == "spec" and key == "layer"):
-            hint = suggest(key, allowed)
+    for name in q:
+        if name not in allowed or (kind == "layer" and name in ("layers", "totals", "variant")) or \
+                (kind == "spec" and name == "layer"):
+            hint = suggest(name, allowed)
             extra = " (a spec question asks under 'layers' and 'totals')" if kind == "spec" and \
-                key in LAYER_QUANTITIES else ""
-            raise SpecError(f"unknown field{hint}{extra}", line=line_of(q, key), field=f"{where}.{key}")
+                name in LAYER_QUANTITIES else ""
+            raise SpecError(f"unknown field{hint}{extra}", line=line_of(q, name), field=f"{where}.{name}")
     qid = str(q.get("id", f"Q{i + 1}"))
     ask = str(q.get("ask", ""))
     dtype = q.get("dtype", "fp32")
@@ -100,8 +117,8 @@ def _question(q: Any, i: int, line: int | None, file: str | None, base: Path) ->
                         field=f"{where}.no_bias")
     options = {"dtype": dtype, "batch": batch, "count_biases": not no_bias}
     if kind == "layer":
-        return _layer_question(q, qid, ask, where, line, file, options)
-    return _spec_question(q, qid, ask, where, line, file, base, options)
+        return _layer_question(q, qid, ask, where, line, file, options, key)
+    return _spec_question(q, qid, ask, where, line, file, base, options, asks_key=key)
 
 
 _SPATIAL = re.compile(r"\s*(\d+)\s*[x×]\s*(\d+)\s*", re.IGNORECASE)
@@ -109,7 +126,7 @@ _CONVS = ("conv", "convolution", "conv2d", "local", "locally_connected", "local_
 
 
 def _layer_question(q: dict[str, Any], qid: str, ask: str, where: str, line: int | None, file: str | None,
-                    options: dict[str, Any]) -> Question:
+                    options: dict[str, Any], key: bool = False) -> Question:
     if "input" not in q:
         raise SpecError("a one-layer question needs its 'input' (e.g. 227x227x3, or 7x7 for a spatial question)",
                         line=line, field=f"{where}.input")
@@ -143,28 +160,42 @@ def _layer_question(q: dict[str, Any], qid: str, ask: str, where: str, line: int
     if r.kind in ("conv", "local", "deconv") and not spatial:
         what += f", {r.output[0]} filters"
     setting = f"input {in_text}; {what}" + ("" if options["count_biases"] else "; not counting biases")
-    verdicts = tuple(_verdict(qid, "", key, q[key], line_of(q, key), f"{where}.{key}", subject, solution.steps)
-                     for key in q if key in LAYER_QUANTITIES)
-    if not verdicts:
-        raise SpecError(f"no answers: give one of {', '.join(LAYER_QUANTITIES)}", line=line, field=where)
+    asked = {k: (q[k], line_of(q, k)) for k in q if k in LAYER_QUANTITIES} or \
+        {k: (None, line) for k in (SPATIAL_SET if spatial else LAYER_SET)}  # a worksheet's question asks the set
+    verdicts = tuple(_verdict(qid, "", k, raw, at, f"{where}.{k}", subject, solution.steps, key)
+                     for k, (raw, at) in asked.items())
     return Question(qid, ask, setting, verdicts)
 
 
+def unanswered(raw: Any) -> bool:
+    """A worksheet's open question: `output:` with nothing after it (YAML null), or `output: "?"`."""
+    return raw is None or isinstance(raw, str) and raw.strip() in ("", "?")
+
+
+def _steps(quantity: str, subject: Subject, steps: tuple[Any, ...]) -> tuple[Any, ...]:
+    solution = tuple(s for s in steps if s.topic == TOPIC[quantity])
+    if subject.spatial:  # "7x7 input (spatially)": the one filter's depth is not part of the question
+        solution = tuple(s for s in solution if s.label != "Output volume")
+    return solution
+
+
 def _verdict(qid: str, target: str, quantity: str, raw: Any, line: int | None, where: str, subject: Subject,
-             steps: tuple[Any, ...]) -> Verdict:
+             steps: tuple[Any, ...], key: bool = False) -> Verdict:
+    if key or unanswered(raw):  # the key's value and its worked solution; under --key a written answer is not read
+        expected, exact, shown = key_value(quantity, subject)
+        return Verdict(qid, target, quantity, "", False, expected, exact, "", _steps(quantity, subject, steps),
+                       line, answered=False, shown=shown)
     try:
         answer = parse_answer(quantity, raw)
     except ValueError as exc:
         raise SpecError(str(exc), line=line, field=where) from None
     j = judge(quantity, answer, subject)
-    solution = tuple(s for s in steps if s.topic == TOPIC[quantity]) if not j.right else ()
-    if subject.spatial:  # "7x7 input (spatially)": the one filter's depth is not part of the question
-        solution = tuple(s for s in solution if s.label != "Output volume")
+    solution = _steps(quantity, subject, steps) if not j.right else ()
     return Verdict(qid, target, quantity, answer_text(raw), j.right, j.expected, j.exact, j.why, solution, line)
 
 
 def _spec_question(q: dict[str, Any], qid: str, ask: str, where: str, line: int | None, file: str | None,
-                   base: Path, options: dict[str, Any]) -> Question:
+                   base: Path, options: dict[str, Any], asks_key: bool = False) -> Question:
     raw_spec, spec_line = q["spec"], line_of(q, "spec")
     variant = q.get("variant")
     if variant is not None and not isinstance(variant, str):
@@ -202,7 +233,9 @@ def _spec_question(q: dict[str, Any], qid: str, ask: str, where: str, line: int 
                         line=line_of(q, "layers"), field=f"{where}.layers")
     for name, answers in layers.items():
         lwhere, lline = f"{where}.layers.{name}", line_of(layers, name)
-        if not isinstance(answers, dict) or not answers:
+        if answers is None or answers == {}:  # `conv1:` alone asks the standard set
+            answers = dict.fromkeys(LAYER_SET)
+        if not isinstance(answers, dict):
             raise SpecError(f"must be a mapping of answers such as {{output: ..., params: ...}}, got "
                             f"{type_name(answers)}", line=lline, field=lwhere)
         name = str(name)
@@ -228,8 +261,12 @@ def _spec_question(q: dict[str, Any], qid: str, ask: str, where: str, line: int 
             if key not in LAYER_QUANTITIES:
                 raise SpecError(f"unknown quantity{suggest(key, LAYER_QUANTITIES)} (known: "
                                 f"{', '.join(LAYER_QUANTITIES)})", line=line_of(answers, key), field=f"{lwhere}.{key}")
-            verdicts.append(_verdict(qid, name, key, raw, line_of(answers, key), f"{lwhere}.{key}", subject, steps))
+            verdicts.append(_verdict(qid, name, key, raw, line_of(answers, key) or lline, f"{lwhere}.{key}", subject,
+                                     steps, asks_key))
     totals = q.get("totals", {}) or {}
+    if "layers" not in q and not totals or "totals" in q and q["totals"] is None:  # `totals:` alone, or nothing
+        # asked at all: a worksheet's spec question asks the standard totals
+        totals = dict.fromkeys(TOTALS_SET)
     if not isinstance(totals, dict):
         raise SpecError("must be a mapping of answers such as {params: 138M}", line=line_of(q, "totals"),
                         field=f"{where}.totals")
@@ -239,8 +276,8 @@ def _spec_question(q: dict[str, Any], qid: str, ask: str, where: str, line: int 
         if key not in TOTAL_QUANTITIES:
             raise SpecError(f"unknown total{suggest(key, TOTAL_QUANTITIES)} (known: {', '.join(TOTAL_QUANTITIES)})",
                             line=line_of(totals, key), field=f"{where}.totals.{key}")
-        verdicts.append(_verdict(qid, "total", key, raw, line_of(totals, key), f"{where}.totals.{key}", subject,
-                                 steps))
+        verdicts.append(_verdict(qid, "total", key, raw, line_of(totals, key) or line_of(q, "totals") or line,
+                                 f"{where}.totals.{key}", subject, steps, asks_key))
     if not verdicts:
         raise SpecError("no answers: give 'layers' or 'totals'", line=line, field=where)
     setting = f"{shown} ({report.model})" + ("" if options["count_biases"] else ", not counting biases")

@@ -26,7 +26,7 @@ from cnncalc.grade.read import (
     parse_answer,
 )
 from cnncalc.layers.base import Shape, show_shape
-from cnncalc.numbers import nbytes
+from cnncalc.numbers import about, nbytes
 from cnncalc.results import LayerResult, ModuleResult, Report
 
 # --- what an answer is checked against -----------------------------------------------------------------------
@@ -337,6 +337,30 @@ def _judge_memory(answer: Answer, s: Subject) -> Judgement:
     return Judgement(not problems, expected, total_bytes, "; ".join(problems))
 
 
+# --- answer keys -------------------------------------------------------------------------------------------
+
+def key_value(quantity: str, s: Subject) -> tuple[str, Any, str]:
+    """The answer to one quantity, for an answer key or an unanswered question: the text (exact, and as the
+    slides round it: '34,944 ≈ 35K'), the exact value (JSON-ready, as `judge` gives it) and the short form as the
+    slides write it ('35K', '55x55x96', "doesn't fit")."""
+    if quantity == "output":
+        assert s.output is not None
+        if s.fits:
+            return s.show_output(), list(s.output), s.show_output()
+        return (f"doesn't fit: {'; '.join(s.untiled)} (PyTorch floors it to {s.show_output()})", list(s.output),
+                "doesn't fit")
+    if quantity == "fits":
+        return ("yes", True, "yes") if s.fits else (f"no: {'; '.join(s.untiled)}", False, "doesn't fit")
+    if quantity == "memory":
+        values = s.counts["memory"]
+        batch = f" × {s.batch} samples" if s.batch > 1 else ""
+        text = (f"{_int(values)} values" + (f" ≈ {about(values)}" if values >= 10_000 else "")
+                + f"; × {s.bytes_per_value} bytes{batch} = {_int(s.memory_bytes)} bytes = {nbytes(s.memory_bytes)}")
+        return text, values, about(values)
+    exact = s.counts[quantity]
+    return _int(exact) + (f" ≈ {about(exact)}" if exact >= 10_000 else ""), exact, about(exact)
+
+
 # --- verdicts, questions and grades ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -353,6 +377,8 @@ class Verdict:
     why: str = ""
     solution: tuple[Any, ...] = ()  # explain.Step
     line: int | None = None
+    answered: bool = True  # False: the worksheet leaves it open (null or "?"), or an answer key (`grade --key`)
+    shown: str = ""  # the value as the slides write it (35K, 55x55x96, 138M): set for unanswered quantities
 
 
 @dataclass(frozen=True)
@@ -369,6 +395,7 @@ class Grade:
     file: str | None
     questions: tuple[Question, ...]
     conventions: tuple[str, ...] = CONVENTIONS
+    key: bool = False  # an answer key (`grade --key`): every quantity's value and worked solution, nothing graded
 
     @property
     def verdicts(self) -> tuple[Verdict, ...]:
@@ -376,15 +403,24 @@ class Grade:
 
     @property
     def right(self) -> int:
-        return sum(v.right for v in self.verdicts)
+        return sum(v.right for v in self.verdicts if v.answered)
 
     @property
     def total(self) -> int:
         return len(self.verdicts)
 
     @property
+    def missing(self) -> int:
+        """Quantities asked but not answered (a worksheet's null or "?")."""
+        return sum(not v.answered for v in self.verdicts)
+
+    @property
+    def wrong(self) -> int:
+        return self.total - self.right - self.missing
+
+    @property
     def ok(self) -> bool:
-        return self.right == self.total
+        return self.key or self.right == self.total
 
 
 # --- inline expectations (`expect:` in a spec) ---------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Layers that keep the shape (or shrink only the channels): activations, normalisation, dropout, softmax, padding."""
+"""Layers that keep the shape (or shrink only the channels): maxout, LRN, batch norm, dropout, drop path, softmax,
+padding. The activations are in cnncalc.layers.activation, the other normalisations in cnncalc.layers.norm."""
 
 from __future__ import annotations
 
@@ -9,54 +10,6 @@ from cnncalc.layers.base import KEEPS_INPUT, KEEPS_OUTPUT, Facts, Layer, Saved, 
 
 if TYPE_CHECKING:
     from cnncalc.spec.options import Options
-
-# Activations PyTorch can run in place (nn.ReLU/LeakyReLU/ELU(inplace=True)); torchvision's models do, and the
-# slides' VGG table gives ReLU no memory row, so in place is the default for these.
-_INPLACE_CAPABLE = {"relu", "leaky_relu", "elu"}
-
-
-@register("relu", "leaky_relu", "leakyrelu", "sigmoid", "tanh", "elu")
-@dataclass(frozen=True, kw_only=True)
-class Activation(Layer):
-    """Element-wise non-linearity: one FLOP per element (as ptflops counts it), no parameters.
-
-    In place (the default for ReLU, leaky ReLU and ELU) it writes into its input and adds no activations.
-    """
-
-    fn: str
-    inplace: bool = False
-    slope: float | None = None  # leaky ReLU's negative slope, ELU's alpha
-
-    @property
-    def kind(self) -> str:
-        return self.fn
-
-    @classmethod
-    def parse(cls, kind: str, opts: Options) -> dict[str, object]:
-        fn = "leaky_relu" if kind == "leakyrelu" else kind
-        inplace = opts.flag("inplace", fn in _INPLACE_CAPABLE)
-        if inplace and fn not in _INPLACE_CAPABLE:
-            raise opts.error("inplace", f"{fn} has no in-place form in PyTorch")
-        slope = None
-        if fn == "leaky_relu":
-            slope = opts.real("negative_slope", 0.01)
-        elif fn == "elu":
-            slope = opts.real("alpha", 1.0)
-        return {"fn": fn, "inplace": inplace, "slope": slope}
-
-    def describe(self) -> str:
-        if self.slope is None:
-            return ""
-        return f"slope {self.slope:g}" if self.fn == "leaky_relu" else f"alpha {self.slope:g}"
-
-    def infer(self, shape: Shape) -> Facts:
-        # PyTorch's derivatives: ReLU, sigmoid, tanh keep their result; leaky ReLU and ELU keep their input,
-        # or their result when in place (the input is overwritten).
-        keeps_input = self.fn in ("leaky_relu", "elu") and not self.inplace
-        return Facts(output=shape, flops=numel(shape), new_tensor=not self.inplace,
-                     note="in place: no new tensor" if self.inplace else "",
-                     saves=KEEPS_INPUT if keeps_input else KEEPS_OUTPUT)
-
 
 @register("maxout")
 @dataclass(frozen=True, kw_only=True)
@@ -159,22 +112,54 @@ class BatchNorm(Layer):
 class Dropout(Layer):
     """Dropout: the identity at inference, so no new tensor and no FLOPs are counted.
 
-    In training (p > 0) it writes a new tensor, input·mask, and backward keeps the mask: on the CPU a tensor of
-    the input's dtype (the scaled Bernoulli noise, 4 bytes an element at fp32), on CUDA a bool mask (1 byte,
-    native_dropout). p = 0 is the identity in training too.
+    In training (p > 0) it writes a new tensor, input·mask (in place, `inplace: true` as torchvision's
+    MobileNetV3 and EfficientNet classifiers build it: into its input, no new tensor), and backward keeps the
+    mask: on the CPU a tensor of the input's dtype (the scaled Bernoulli noise, 4 bytes an element at fp32), on
+    CUDA a bool mask (1 byte, native_dropout). p = 0 is the identity in training too.
     """
 
     p: float = 0.5
+    inplace: bool = False
 
     @classmethod
     def parse(cls, kind: str, opts: Options) -> dict[str, object]:
-        return {"p": opts.real("p", 0.5, low=0.0, high=1.0, high_open=True)}
+        return {"p": opts.real("p", 0.5, low=0.0, high=1.0, high_open=True), "inplace": opts.flag("inplace", False)}
 
     def describe(self) -> str:
-        return f"p={self.p:g}"
+        return f"p={self.p:g}" + (" in place" if self.inplace else "")
 
     def infer(self, shape: Shape) -> Facts:
         saves = (Saved("mask", numel=numel(shape), cuda_itemsize=1),) if self.p > 0 else ()
+        return Facts(output=shape, new_tensor=False, note="identity at inference: no new tensor", saves=saves,
+                     training_copy=self.p > 0 and not self.inplace)
+
+
+@register("droppath", "drop_path", "stochastic_depth")
+@dataclass(frozen=True, kw_only=True)
+class DropPath(Layer):
+    """Stochastic depth (Huang et al. 2016) as torchvision.ops.StochasticDepth: the identity at inference (no
+    new tensor, 0 FLOPs). In training with p > 0 it writes input·noise/(1 − p), a new tensor, where the noise is
+    one Bernoulli value per sample (`mode: row`, the default) or one for the whole batch (`mode: batch`), and
+    backward keeps only that noise: 1 value per sample (row) or 1 in all (batch), in the input's dtype.
+    """
+
+    KIND = "droppath"
+    p: float
+    mode: str = "row"
+
+    @classmethod
+    def parse(cls, kind: str, opts: Options) -> dict[str, object]:
+        p = opts.real("p", low=0.0, high=1.0, high_open=True)  # required: torchvision's StochasticDepth(p, mode)
+        mode = opts.take("mode", "row")
+        if mode not in ("row", "batch"):
+            raise opts.error("mode", f"must be row or batch (torchvision's StochasticDepth), got {mode!r}")
+        return {"p": p, "mode": mode}
+
+    def describe(self) -> str:
+        return f"p={self.p:g}" + (", per batch" if self.mode == "batch" else "")
+
+    def infer(self, shape: Shape) -> Facts:
+        saves = (Saved("noise", numel=1, per_sample=self.mode == "row"),) if self.p > 0 else ()
         return Facts(output=shape, new_tensor=False, note="identity at inference: no new tensor", saves=saves,
                      training_copy=self.p > 0)
 

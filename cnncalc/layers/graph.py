@@ -1,16 +1,19 @@
-"""Containers: sequences, repeats, parallel branches joined by concatenation, residual additions and dense blocks.
+"""Containers: sequences, repeats, parallel branches joined by concatenation, residual additions, dense blocks,
+gates (x · body(x)) and channel splits; and items parsed only once the shape reaching them is known (Deferred).
 
 They hold layers and have no arithmetic of their own; analysis.walk carries shapes through them and adds the
-join rows (a concatenation, an addition) whose cost is stated here.
+join rows (a concatenation, an addition, a product) whose cost is stated here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from cnncalc.arithmetic.sizes import known
 from cnncalc.layers.base import Layer, Shape
 from cnncalc.layers.conv import Conv
+from cnncalc.layers.crop import Crop
 from cnncalc.layers.elementwise import BatchNorm
 
 
@@ -74,6 +77,86 @@ class Dense(Container):
     KIND = "dense"
     body: Layer
     count: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Gate(Container):
+    """out = x · body(x), the body's C×1×1 (or C×H×W) output broadcast over H×W: squeeze-and-excitation
+    (Hu et al. 2018; torchvision's SqueezeExcitation returns `scale * input`).
+
+    The product is one FLOP per element of x and a new tensor; autograd keeps each factor for the other's
+    gradient (x when the body's output needs one, the body's output when x does)."""
+
+    KIND = "gate"
+    body: Sequence
+
+
+@dataclass(frozen=True, kw_only=True)
+class Split(Container):
+    """ShuffleNetV2's `x1, x2 = x.chunk(2, dim=1); out = cat(x1, branch(x2))`: the channels cut into `sizes`,
+    each chunk to its own branch, the branches' outputs concatenated along the channels.
+
+    A chunk is a view of x (no new tensor, no cost; a layer that keeps it keeps x's whole storage); the
+    concatenation is a new tensor, as in Concat."""
+
+    KIND = "split"
+    sizes: tuple[int, ...] | None  # None: `chunks` equal parts (the channels must divide)
+    chunks: int
+    branches: tuple[Sequence, ...]
+
+    def chunk_sizes(self, channels: int) -> tuple[int, ...] | str:
+        """The channels of each chunk, or why they cannot be cut so."""
+        if self.sizes is not None:
+            if sum(self.sizes) != channels:
+                return (f"sizes {list(self.sizes)} add up to {sum(self.sizes)}, but {channels} channels reach the "
+                        "split")
+            return self.sizes
+        if channels % self.chunks:
+            return (f"{channels} channels do not split into {self.chunks} equal chunks (give sizes: [...] for an "
+                    "uneven split)")
+        return (channels // self.chunks,) * self.chunks
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deferred(Container):
+    """An item whose own values use `$in_channels`, `$in_height` or `$in_width`: kept unparsed until the shape
+    reaching it is known. `expand(shape)` parses it then (memoised per shape by the parser), giving the node, or
+    None when its `when:` is false or its `repeat:` is 0. Every walk over a spec (analysis, the torch builder)
+    calls `resolve` on the item before it looks at it."""
+
+    KIND = "deferred"
+    item_kind: str  # the item's type key: unnamed items are numbered by it, as parsed items are
+    expand: Callable[[Shape], Layer | None] = field(compare=False, repr=False)
+    optional: bool = False  # it has a `when:` that depends on the shape: its name may repeat an alternative's
+    # shape → the named node: a repeat of 100,000 blocks parses each once, and walkers that key their memo on
+    # a node's id see the same object every time
+    memo: dict[Shape, Layer | None] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def kind(self) -> str:
+        return self.item_kind
+
+
+def resolve(node: Layer, shape: Shape) -> Layer | None:
+    """The concrete node an item is at this input shape (None: left out); a concrete node is itself."""
+    if not isinstance(node, Deferred):
+        return node
+    if shape not in node.memo:
+        found = node.expand(shape)
+        node.memo[shape] = None if found is None else replace(found, name=node.name)
+    return node.memo[shape]
+
+
+def crop_to(branch: Sequence, size: tuple[int, int]) -> Sequence:
+    """A concat branch with its `crop: match` items given the size of the concat's other branches."""
+    if not any(isinstance(item, Crop) and item.size is None for item in branch.items):
+        return branch
+    return replace(branch, items=tuple(replace(item, size=size) if isinstance(item, Crop) and item.size is None
+                                       else item for item in branch.items))
+
+
+def crops_to_match(branch: Sequence) -> bool:
+    return any(isinstance(item, Crop) and item.size is None for item in branch.items)
 
 
 def projection(in_shape: Shape, out_shape: Shape, body_stride: int | None = None,

@@ -1,4 +1,4 @@
-"""Pooling: max and average windows, global and adaptive average pooling. None of them has parameters."""
+"""Pooling: max and average windows, global and adaptive pooling (average and max). None has parameters."""
 
 from __future__ import annotations
 
@@ -142,3 +142,54 @@ class AdaptiveAvgPool(Layer):
         saves = () if (oh, ow) == (1, 1) else KEEPS_INPUT
         return Facts(output=(c, oh, ow), flops=c * sum_h * sum_w, note=note, rf=rf, rf_undefined=not even,
                      saves=saves)
+
+
+@register("global_maxpool", "globalmaxpool", "global_max_pool", "gmp")
+@dataclass(frozen=True, kw_only=True)
+class GlobalMaxPool(Layer):
+    """Maximum of each whole channel → C×1×1 (nn.AdaptiveMaxPool2d(1)). FLOPs: H·W − 1 comparisons per channel.
+
+    Backward keeps the input and the int64 index of each maximum (C per sample), as max pooling does."""
+
+    KIND = "global_maxpool"
+
+    def describe(self) -> str:
+        return "maximum over HxW"
+
+    def infer(self, shape: Shape) -> Facts:
+        c, h, w = need_map(self, shape)
+        return Facts(output=(c, 1, 1), flops=c * (h * w - 1), rf=global_rf(shape),
+                     saves=(*KEEPS_INPUT, Saved("int64 indices", numel=c, itemsize=8)))
+
+
+@register("adaptive_maxpool", "adaptivemaxpool2d", "adaptive_max_pool")
+@dataclass(frozen=True, kw_only=True)
+class AdaptiveMaxPool(Layer):
+    """PyTorch AdaptiveMaxPool2d: output o×o from windows [floor(i·n/o), ceil((i+1)·n/o)), as the average one.
+
+    FLOPs: each output element costs its window's area − 1 comparisons, so per channel
+    (Σ heights)·(Σ widths) − o_h·o_w. Backward keeps the input and the int64 index of each output's maximum
+    (C·o_h·o_w per sample), at every output size (1×1 included, unlike the average).
+    """
+
+    KIND = "adaptive_maxpool"
+    output: Pair
+
+    @classmethod
+    def parse(cls, kind: str, opts: Options) -> dict[str, object]:
+        return {"output": opts.pair("output")}
+
+    def describe(self) -> str:
+        return f"to {self.output[0]}x{self.output[1]}"
+
+    def infer(self, shape: Shape) -> Facts:
+        c, h, w = need_map(self, shape)
+        oh, ow = self.output
+        sum_h = arithmetic.adaptive_window_total(h, oh)
+        sum_w = arithmetic.adaptive_window_total(w, ow)
+        note = "identity at this size" if (h, w) == (oh, ow) else ""
+        even = h % oh == 0 and w % ow == 0
+        rf = ((h // oh, h // oh, 0), (w // ow, w // ow, 0)) if even else None
+        return Facts(output=(c, oh, ow), flops=c * (sum_h * sum_w - oh * ow), note=note, rf=rf,
+                     rf_undefined=not even,
+                     saves=(*KEEPS_INPUT, Saved("int64 indices", numel=c * oh * ow, itemsize=8)))

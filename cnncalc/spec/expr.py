@@ -2,13 +2,16 @@
 
 A tiny, safe evaluator over Python's own expression grammar: names, integers, + − * // / %, comparisons,
 `and`/`or`/`not` and `x if c else y`. Nothing else (no calls, no attributes) can be written. `substitute`
-replaces every `$...` inside a YAML value, keeping the lines that errors name.
+replaces every `$...` inside a YAML value, keeping the lines that errors name. Names inside may carry a `$` too
+(`$stride == 1 and $in_channels == $out`). A size of a symbolic input (`$in_height` with `input: HxWx3`) takes
+part in arithmetic; a comparison or a condition on it cannot be decided and is an error.
 """
 
 from __future__ import annotations
 
 import ast
 import operator
+import re
 from typing import Any
 
 from cnncalc.errors import SpecError
@@ -35,7 +38,7 @@ def evaluate(text: str, scope: dict[str, Any]) -> Any:
     MAX_EXPRESSION characters (Python's parser recurses on nested operators), and every failure (a division by
     zero, a float too large) is a SpecError.
     """
-    source = text[1:].strip()
+    source = re.sub(r"\$(?=[A-Za-z_])", "", text[1:]).strip()
     if len(source) > MAX_EXPRESSION:
         raise SpecError(f"the expression is {len(source):,} characters long; at most {MAX_EXPRESSION} are allowed")
     try:
@@ -48,9 +51,23 @@ def evaluate(text: str, scope: dict[str, Any]) -> Any:
         raise SpecError(f"{text!r} divides by zero") from None
     except OverflowError:
         raise SpecError(f"{text!r} gives a number too large for a fraction") from None
+    except TypeError:  # sympy refuses the truth value of a formula
+        raise symbolic_refusal(text) from None
+
+
+def is_symbolic(value: Any) -> bool:
+    """A formula in a symbolic input size (sympy is never imported here: its objects are recognised)."""
+    return type(value).__module__.startswith("sympy")
+
+
+def symbolic_refusal(text: str) -> SpecError:
+    return SpecError(f"{text!r} depends on a symbolic input size, whose value is not known: a condition on it "
+                     "cannot be decided (give the input as numbers, e.g. --input 224x224x3)")
 
 
 def _number(value: Any, text: str, op: str) -> int | float:
+    if is_symbolic(value):
+        return value  # type: ignore[no-any-return]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SpecError(f"{text!r}: {op} needs numbers, got {type_name(value)}")
     return value
@@ -74,6 +91,8 @@ def _eval(node: ast.AST, scope: dict[str, Any], text: str) -> Any:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
         left = _number(_eval(node.left, scope, text), text, "/")
         right = _number(_eval(node.right, scope, text), text, "/")
+        if is_symbolic(left) or is_symbolic(right):
+            raise SpecError(f"{text!r}: '/' of a symbolic size; write '//' for a whole number")
         return left // right if isinstance(left, int) and isinstance(right, int) and left % right == 0 else left / right
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return -_number(_eval(node.operand, scope, text), text, "-")
@@ -84,6 +103,8 @@ def _eval(node: ast.AST, scope: dict[str, Any], text: str) -> Any:
         return all(values) if isinstance(node.op, ast.And) else any(values)
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
         left, right = _eval(node.left, scope, text), _eval(node.comparators[0], scope, text)
+        if is_symbolic(left) or is_symbolic(right):
+            raise symbolic_refusal(text)
         if not isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
             op = _SYMBOL[type(node.ops[0])]
             left, right = _number(left, text, op), _number(right, text, op)

@@ -14,10 +14,17 @@ from cnncalc.spec.source import line_of
 _REQUIRED = object()
 
 
-def suggest(word: str, choices: list[str] | set[str] | tuple[str, ...]) -> str:
-    """' (did you mean 'conv'?)' when a close match exists."""
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+def suggest(word: str, choices: list[str] | set[str] | tuple[str, ...], *, cutoff: float = 0.6) -> str:
+    """' (did you mean 'conv'?)' when a close match exists (difflib's ratio at least `cutoff`)."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=cutoff)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def closest(word: str, choices: list[str] | set[str] | tuple[str, ...], *,
+            cutoff: float = 0.6) -> tuple[float, str] | None:
+    """(difflib's ratio, the choice) of the closest choice at least `cutoff` alike, or None."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=cutoff)
+    return (difflib.SequenceMatcher(None, word, close[0]).ratio(), close[0]) if close else None
 
 
 def type_name(value: Any) -> str:
@@ -33,7 +40,9 @@ def type_name(value: Any) -> str:
         if re.fullmatch(r"[-+]?[0-9]+[eE][-+]?[0-9]+", value):  # YAML 1.1 wants a dot in an exponent float
             return (f"the text {value!r} (YAML reads an exponent without a dot as text: write "
                     f"{float(value):f}".rstrip("0").rstrip(".") + " or " + value.replace("e", ".0e", 1) + ")")
-        return f"the text {value!r}" if len(value) <= 60 else f"the text {value[:60]!r}... ({len(value):,} characters)"
+        if len(value) > 60:
+            return f"the text {value[:60]!r}... ({len(value):,} characters)"
+        return f"the text {value!r}{expression_hint(value)}"
     if isinstance(value, list):
         return "a list" if value else "an empty list"
     if isinstance(value, dict):
@@ -41,6 +50,16 @@ def type_name(value: Any) -> str:
     if value is None:
         return "nothing"
     return type(value).__name__
+
+
+_LOOSE_EXPRESSION = re.compile(r"[A-Za-z_$][\w$]*\s*(\*\*?|//?|%|\+| - )|(\*\*?|//?|%|\+| - )\s*[A-Za-z_$]")
+
+
+def expression_hint(text: str) -> str:
+    """For text meant as an expression ('4*$width', 'width*4'): how to write one; else nothing."""
+    if text.startswith("$") or not ("$" in text or _LOOSE_EXPRESSION.search(text)):
+        return ""
+    return f' (an expression is a whole string starting with $: write "${text.replace("$", "").strip()}")'
 
 
 class Options:

@@ -1,12 +1,13 @@
 """How many rows a layer tree expands to, counted before the analysis runs, and the refusal of a network too
-large to analyse (nested repeats and blocks multiply; the count itself never expands a repeat).
+large to analyse (nested repeats and blocks multiply; the count itself never expands a repeat). An item parsed only
+once its input shape is known (graph.Deferred) counts as one row here; the walk refuses the excess itself.
 """
 
 from __future__ import annotations
 
 from cnncalc.errors import SpecError
 from cnncalc.layers.base import Layer
-from cnncalc.layers.graph import Concat, Dense, Repeat, Residual, Sequence
+from cnncalc.layers.graph import Concat, Deferred, Dense, Gate, Repeat, Residual, Sequence, Split
 from cnncalc.limits import MAX_ROWS
 
 
@@ -16,8 +17,12 @@ def rows(node: Layer) -> int:
         return sum(rows(item) for item in node.items)
     if isinstance(node, Repeat):
         return rows(node.first) + (node.count - 1) * rows(node.rest)
-    if isinstance(node, Concat):
+    if isinstance(node, (Concat, Split)):
         return sum(rows(branch) for branch in node.branches) + 1
+    if isinstance(node, Gate):
+        return rows(node.body) + 1
+    if isinstance(node, Deferred):
+        return 1  # parsed during the walk, which counts its rows itself (analysis.Walker.leaf)
     if isinstance(node, Residual):
         shortcut = rows(node.shortcut) if node.shortcut else 2 if node.auto else 0  # auto: a conv and a batch norm
         return rows(node.body) + shortcut + 1 + (rows(node.after) if node.after else 0)

@@ -12,7 +12,6 @@ Modules are named after the spec's layers, so that a report row `conv2` (or, ins
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -21,10 +20,10 @@ import cnncalc.verify.containers  # noqa: F401  (importing registers the contain
 from cnncalc.layers.base import Layer, Shape
 from cnncalc.layers.conv import Conv, ConvTranspose, LocallyConnected
 from cnncalc.layers.dense import Flatten, Linear
-from cnncalc.layers.elementwise import LRN, Activation, BatchNorm, Dropout, Maxout, Softmax, ZeroPad
+from cnncalc.layers.elementwise import LRN, BatchNorm, Dropout, Maxout, Softmax, ZeroPad
 from cnncalc.layers.pool import AdaptiveAvgPool, GlobalAvgPool, Pool
-from cnncalc.verify.errors import NotBuildable
-from cnncalc.verify.modules import Chain, LocallyConnected2d
+from cnncalc.verify import build_modern  # noqa: F401  (importing registers the newer layer types' builders)
+from cnncalc.verify.modules import Chain, LocallyConnected2d, PerPositionLinear
 from cnncalc.verify.modules import Maxout as MaxoutModule
 from cnncalc.verify.registry import Site, build_chain, builds
 
@@ -85,6 +84,8 @@ def _local(layer: LocallyConnected, at: Site) -> nn.Module:
 def _linear(layer: Linear, at: Site) -> nn.Module:
     """nn.Linear; on a C×H×W input the layer flattens implicitly (as Caffe's InnerProduct), so a Flatten
     runs inside the same module and the row's params and FLOPs stay the Linear's."""
+    if layer.per_position:
+        return PerPositionLinear(at.shape[0], layer.units, layer.bias)
     n_in = 1
     for d in at.shape:
         n_in *= d
@@ -100,23 +101,6 @@ def _linear(layer: Linear, at: Site) -> nn.Module:
 @builds(Flatten)
 def _flatten(layer: Flatten, at: Site) -> nn.Module:
     return nn.Flatten()
-
-
-_ACTIVATIONS: dict[str, Callable[[Activation], nn.Module]] = {
-    "relu": lambda a: nn.ReLU(inplace=a.inplace),
-    "leaky_relu": lambda a: nn.LeakyReLU(a.slope if a.slope is not None else 0.01, inplace=a.inplace),
-    "elu": lambda a: nn.ELU(a.slope if a.slope is not None else 1.0, inplace=a.inplace),
-    "sigmoid": lambda a: nn.Sigmoid(),
-    "tanh": lambda a: nn.Tanh(),
-}
-
-
-@builds(Activation)
-def _activation(layer: Activation, at: Site) -> nn.Module:
-    make = _ACTIVATIONS.get(layer.fn)
-    if make is None:
-        raise NotBuildable(f"{at.path}: no torch module for the activation {layer.fn!r}")
-    return make(layer)
 
 
 @builds(Pool)
@@ -157,7 +141,7 @@ def _batchnorm(layer: BatchNorm, at: Site) -> nn.Module:
 
 @builds(Dropout)
 def _dropout(layer: Dropout, at: Site) -> nn.Module:
-    return nn.Dropout(layer.p)
+    return nn.Dropout(layer.p, inplace=layer.inplace)
 
 
 @builds(Softmax)

@@ -1,5 +1,6 @@
-"""Builders of the containers (sequence, repeat, concat, residual, dense): nested modules whose names mirror
-analysis' dotted row paths (`conv3_x.0.conv1`, `inception_4a.b2.conv3x3`, `dense1.5.concat`).
+"""Builders of the containers (sequence, repeat, concat, residual, dense, gate, split), of the crop and of the
+items parsed at their input shape (graph.Deferred): nested modules whose names mirror analysis' dotted row
+paths (`conv3_x.0.conv1`, `inception_4a.b2.conv3x3`, `dense1.5.concat`, `se.mul`, `unit.b2.conv1`).
 
 Shapes flow as in build.py: every child is built from the shape torch gives it, each join (concatenation,
 addition) is run on meta tensors, and a residual's automatic projection is chosen from torch's shapes, not from
@@ -9,11 +10,14 @@ the calculator's.
 from __future__ import annotations
 
 import torch
+from torch import nn
 
-import cnncalc.verify.modules as modules
 from cnncalc.layers.base import Shape
-from cnncalc.layers.graph import Concat, Dense, Repeat, Residual, Sequence, projection
-from cnncalc.verify.errors import TorchRefused
+from cnncalc.layers.crop import Crop
+from cnncalc.layers.graph import (Concat, Deferred, Dense, Gate, Repeat, Residual, Sequence, Split, crop_to,
+                                  crops_to_match, projection, resolve)
+from cnncalc.verify import modules
+from cnncalc.verify.errors import NotBuildable, TorchRefused
 from cnncalc.verify.registry import Built, Site, attach, build, build_chain, builds, probe
 
 
@@ -37,10 +41,114 @@ def _repeat(node: Repeat, at: Site) -> Built:
 
 @builds(Concat)
 def _concat(node: Concat, at: Site) -> Built:
+    """Branches that crop to match are built last, to the height and width torch gave the others."""
     block = modules.Branches()
+    outs: dict[int, Shape] = {}
+    later = [crops_to_match(b) for b in node.branches]
+    for i in sorted(range(len(node.branches)), key=lambda i: later[i]):
+        branch = node.branches[i]
+        if later[i]:
+            target = next((o for o in outs.values() if len(o) == 3), None)
+            if target is None:
+                raise NotBuildable(f"{at.child(branch.name)}: crop: match has no other branch to match")
+            branch = crop_to(branch, (target[1], target[2]))
+        module, outs[i] = build(branch, at.shape, at.child(branch.name))
+        attach(block, branch.name, module, at.path)
+    block.branch_names.extend(b.name for b in node.branches)
+    join = modules.Cat()
+    attach(block, "concat", join, at.path)
+    return Built(block, probe(join, [outs[i] for i in range(len(node.branches))], at.child("concat")))
+
+
+class CenterCrop(nn.Module):
+    """x[:, :, top:top + h, left:left + w] with top = (H − h)//2, left = (W − w)//2: a view (slicing)."""
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        super().__init__()
+        self.size = size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = self.size
+        top, left = (x.shape[-2] - h) // 2, (x.shape[-1] - w) // 2
+        if top < 0 or left < 0:
+            raise ValueError(f"cannot crop {tuple(x.shape[-2:])} to {self.size}")
+        return x[:, :, top:top + h, left:left + w]
+
+
+@builds(Crop)
+def _crop(layer: Crop, at: Site) -> nn.Module:
+    if layer.size is None:
+        raise NotBuildable(f"{at.path}: crop: match outside a concat's branch")
+    return CenterCrop(layer.size)
+
+
+class Mul(nn.Module):
+    """A gate's product, as torchvision's SqueezeExcitation writes it: `scale * input`, a new tensor."""
+
+    def forward(self, scale: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        return scale * x
+
+
+class GateModule(nn.Module):
+    """mul(body(x), x), the body's items and `mul` named as the spec's rows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body_names: list[str] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        scale = x
+        for name in self.body_names:
+            scale = self.get_submodule(name)(scale)
+        return self.get_submodule("mul")(scale, x)
+
+
+@builds(Gate)
+def _gate(node: Gate, at: Site) -> Built:
+    block = GateModule()
+    shape = at.shape
+    for item in node.body.items:
+        found = resolve(item, shape)
+        if found is None:
+            continue
+        module, shape = build(found, shape, at.child(found.name))
+        attach(block, found.name, module, at.path)
+        block.body_names.append(found.name)
+    mul = Mul()
+    attach(block, "mul", mul, at.path)
+    try:
+        with torch.no_grad():
+            joined = mul(*(torch.empty((1, *s), device="meta") for s in (shape, at.shape)))
+    except RuntimeError as exc:
+        raise TorchRefused(at.child("mul"), str(exc).strip().splitlines()[0]) from None
+    return Built(block, tuple(int(d) for d in joined.shape[1:]))
+
+
+class SplitModule(nn.Module):
+    """cat(branch_i(chunk_i)) over the channel chunks (ShuffleNetV2: `x.chunk(2, dim=1)`; given sizes:
+    torch.split), the join named `concat`."""
+
+    def __init__(self, sizes: tuple[int, ...] | None, chunks: int) -> None:
+        super().__init__()
+        self.sizes, self.chunks = sizes, chunks
+        self.branch_names: list[str] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        parts = x.chunk(self.chunks, dim=1) if self.sizes is None else torch.split(x, list(self.sizes), dim=1)
+        if len(parts) != len(self.branch_names):
+            raise ValueError(f"{x.shape[1]} channels give {len(parts)} chunks for {len(self.branch_names)} branches")
+        return self.get_submodule("concat")([self.get_submodule(n)(p) for n, p in zip(self.branch_names, parts)])
+
+
+@builds(Split)
+def _split(node: Split, at: Site) -> Built:
+    block = SplitModule(node.sizes, node.chunks)
+    sizes = node.chunk_sizes(at.shape[0])
+    if isinstance(sizes, str):
+        raise TorchRefused(at.path, sizes)
     outs: list[Shape] = []
-    for branch in node.branches:
-        module, out = build(branch, at.shape, at.child(branch.name))
+    for c, branch in zip(sizes, node.branches):
+        module, out = build(branch, (c, *at.shape[1:]), at.child(branch.name))
         attach(block, branch.name, module, at.path)
         block.branch_names.append(branch.name)
         outs.append(out)
@@ -49,14 +157,27 @@ def _concat(node: Concat, at: Site) -> Built:
     return Built(block, probe(join, outs, at.child("concat")))
 
 
+@builds(Deferred)
+def _deferred(node: Deferred, at: Site) -> Built:
+    """An item parsed at the shape torch gives it; left out, nothing (an empty chain)."""
+    found = resolve(node, at.shape)
+    if found is None:
+        return Built(modules.Chain(), at.shape)
+    module, shape = build(found, at.shape, at.path)
+    return Built(module, shape)
+
+
 @builds(Residual)
 def _residual(node: Residual, at: Site) -> Built:
     block = modules.Residual()
     shape = at.shape
     for item in node.body.items:
-        module, shape = build(item, shape, at.child(item.name))
-        attach(block, item.name, module, at.path)
-        block.body_names.append(item.name)
+        found = resolve(item, shape)
+        if found is None:
+            continue
+        module, shape = build(found, shape, at.child(found.name))
+        attach(block, found.name, module, at.path)
+        block.body_names.append(found.name)
     shortcut = node.shortcut
     if shortcut is None and node.auto and shape != at.shape:
         shortcut = projection(at.shape, shape)  # the paper's option B, for the shapes torch produced
@@ -77,9 +198,12 @@ def _residual(node: Residual, at: Site) -> Built:
     shape = tuple(int(d) for d in joined.shape[1:])
     if node.after is not None:
         for item in node.after.items:
-            module, shape = build(item, shape, at.child(item.name))
-            attach(block, item.name, module, at.path)
-            block.after_names.append(item.name)
+            found = resolve(item, shape)
+            if found is None:
+                continue
+            module, shape = build(found, shape, at.child(found.name))
+            attach(block, found.name, module, at.path)
+            block.after_names.append(found.name)
     return Built(block, shape)
 
 

@@ -144,3 +144,58 @@ class DenseBlock(nn.Module):
             body = self.get_submodule(str(i))
             x = body.get_submodule("concat")([x, body(x)])
         return x
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """torchvision's LayerNorm2d (ConvNeXt): F.layer_norm over the channels of each position of an N×C×H×W map,
+    written as permute → layer_norm → permute back. The result is made contiguous again, so that the network
+    stays in PyTorch's default memory layout (channels-last memory would change what later layers copy)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.layer_norm(x.permute(0, 2, 3, 1), self.normalized_shape, self.weight, self.bias, self.eps)
+        return y.permute(0, 3, 1, 2).contiguous()
+
+
+class PerPositionLinear(nn.Module):
+    """nn.Linear over the channels at every position (ConvNeXt's point-wise Linear on a channels-last tensor):
+    permute → Linear → permute back (contiguous again, as LayerNorm2d). The Linear is the child `linear`."""
+
+    def __init__(self, in_channels: int, units: int, bias: bool) -> None:
+        super().__init__()
+        self.linear = nn.Linear(in_channels, units, bias=bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2).contiguous()
+
+
+class Scale(nn.Module):
+    """ConvNeXt's layer scale: `self.layer_scale * x` with a learnable C×1×1 parameter (C for a vector)."""
+
+    def __init__(self, channels: int, spatial: bool, init: float = 1e-6) -> None:
+        super().__init__()
+        self.init = init
+        self.layer_scale = nn.Parameter(torch.empty(channels, 1, 1) if spatial else torch.empty(channels))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.constant_(self.layer_scale, self.init)  # torchvision's layer_scale=1e-6
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer_scale * x
+
+
+class StochasticDepth(nn.Module):
+    """torchvision.ops.StochasticDepth, written out (torchvision is not a dependency): the identity at inference
+    or at p = 0; in training input·noise/(1 − p), one Bernoulli value per sample (row) or per batch."""
+
+    def __init__(self, p: float, mode: str) -> None:
+        super().__init__()
+        self.p, self.mode = p, mode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        size = [x.shape[0]] + [1] * (x.ndim - 1) if self.mode == "row" else [1] * x.ndim
+        noise = torch.empty(size, dtype=x.dtype, device=x.device).bernoulli_(1.0 - self.p)
+        noise.div_(1.0 - self.p)
+        return x * noise

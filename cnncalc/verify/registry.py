@@ -18,6 +18,7 @@ from torch import nn
 
 from cnncalc.errors import CnnCalcError
 from cnncalc.layers.base import Layer, Shape
+from cnncalc.layers.graph import resolve
 from cnncalc.verify.errors import NotBuildable, TorchRefused
 from cnncalc.verify.modules import Chain
 
@@ -82,6 +83,10 @@ def build_chain(items: tuple[Layer, ...], shape: Shape, prefix: str) -> tuple[Ch
     """Items in order, each under its own name (`prefix.name`, or `name` at the top)."""
     chain = Chain()
     for item in items:
+        found = resolve(item, shape)  # an item parsed at its input shape ($in_channels); None: left out
+        if found is None:
+            continue
+        item = found
         module, shape = build(item, shape, f"{prefix}.{item.name}" if prefix else item.name)
         attach(chain, item.name, module, prefix)
         chain.order.append(item.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from cnncalc.document import Cell, Column, Document, Fact, Facts, Table, cell
+from cnncalc.grouping import Row
 from cnncalc.memory import MemoryReport
 from cnncalc.numbers import bar, nbytes, percent
 
@@ -23,20 +24,39 @@ def totals(m: MemoryReport) -> list[tuple[str, int, str]]:
     ]
 
 
-def document(m: MemoryReport) -> Document:
-    """The layers that keep something (with their share), then the totals as a table of their own."""
+def document(m: MemoryReport, groups: list[Row] | None = None) -> Document:
+    """The layers that keep something (with their share), then the totals as a table of their own.
+
+    groups: summarize's rows at a depth (cnncalc.grouping.rows): a block's row sums what its layers keep."""
     layers = Table((Column("layer", "name"), Column("type", "text", priority=2),
                     Column("kept for backward", "text", priority=1), Column("bytes", "integer", "right"),
                     Column("share", "bar", priority=3, wrap=False)),
-                   tuple((Cell(r.name), Cell(r.kind), Cell(", ".join(r.kept)), cell(r.bytes),
-                          Cell(f"{bar(r.bytes, m.saved_bytes, 6)} {percent(r.bytes, m.saved_bytes)}", r.bytes))
-                         for r in m.rows if r.bytes))
-    summary = Table((Column("total", "name"), Column("bytes", "integer", "right"), Column("size", "text"),
+                   tuple((Cell(name), Cell(kind), Cell(kept), cell(size),
+                          Cell(f"{bar(size, m.saved_bytes, 6)} {percent(size, m.saved_bytes)}", size))
+                         for name, kind, kept, size in _rows(m, groups) if size))
+    summary = Table((Column("total", "name"), Column("bytes", "integer", "right"), Column("size", "text", wrap=False),
                      Column("what", "note", priority=1)),
                     tuple((Cell(label), cell(value), Cell(nbytes(value)), Cell(why))
                           for label, value, why in totals(m)))
     return Document(f"{m.model}: memory for one training step ({m.dtype}, batch {m.batch}, {m.optimizer})",
                     (layers, summary, device_facts(m)))
+
+
+def _rows(m: MemoryReport, groups: list[Row] | None) -> list[tuple[str, str, str, int]]:
+    """(name, type, what is kept, bytes) per layer, or per block row of `groups`."""
+    if groups is None:
+        return [(r.name, r.kind, ", ".join(r.kept), r.bytes) for r in m.rows]
+    by_name = {r.name: r for r in m.rows}
+    out = []
+    for g in groups:
+        kept = [by_name[layer.name] for layer in g.layers if by_name[layer.name].bytes]
+        if g.module is None:
+            out.append((g.name, g.kind, ", ".join(kept[0].kept) if kept else "", kept[0].bytes if kept else 0))
+            continue
+        tensors = sum(len(r.kept) for r in kept)
+        kind = f"{g.kind} {g.description}".strip()
+        out.append((g.name, kind, f"{tensors} tensors of {len(kept)} layers", sum(r.bytes for r in kept)))
+    return out
 
 
 def device_facts(m: MemoryReport) -> Facts:
