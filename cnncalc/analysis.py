@@ -13,10 +13,22 @@ from cnncalc.arithmetic.sizes import equal, known
 from cnncalc.dtypes import DTYPE_BYTES
 from cnncalc.errors import DoesNotFit, ShapeError, SpecError
 from cnncalc.layers import Layer, Shape, numel, show_shape
-from cnncalc.layers.base import Facts, Untiled
-from cnncalc.layers.base import Saved
-from cnncalc.layers.graph import (Concat, Container, Deferred, Dense, Gate, Repeat, Residual, Sequence, Split,
-                                  crop_to, crops_to_match, projection, resolve)
+from cnncalc.layers.base import Facts, Saved, Untiled
+from cnncalc.layers.graph import (
+    Concat,
+    Container,
+    Deferred,
+    Dense,
+    Gate,
+    Repeat,
+    Residual,
+    Sequence,
+    Split,
+    crop_to,
+    crops_to_match,
+    projection,
+    resolve,
+)
 from cnncalc.limits import MAX_ROWS, MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.receptive import ReceptiveField, merge
 from cnncalc.results import LayerResult, ModuleResult, Report, TilingWarning, Totals

@@ -13,19 +13,20 @@ import json
 import random
 import sys
 import warnings
+from pathlib import Path
 
 import pytest
 
 torch = pytest.importorskip("torch")
 onnx = pytest.importorskip("onnx")
 
-from click.testing import CliRunner  # noqa: E402
-from onnx import TensorProto, helper  # noqa: E402
-from torch import nn  # noqa: E402
-from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+from click.testing import CliRunner
+from onnx import TensorProto, helper
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
-from cnncalc import analyze, load_spec  # noqa: E402
-from cnncalc.cli import main  # noqa: E402
+from cnncalc import analyze, load_spec
+from cnncalc.cli import main
 
 # --- the models, as torchvision writes them -------------------------------------------------------------------------
 
@@ -402,7 +403,7 @@ def _fails(path, *words, args=()):
 
 
 def test_hostile_files(tmp_path, exported):
-    data = open(exported["resnet18"][2], "rb").read()
+    data = Path(exported["resnet18"][2]).read_bytes()
     (tmp_path / "cut.onnx").write_bytes(data[: len(data) // 2])
     _fails(tmp_path / "cut.onnx", "not a readable ONNX model")
     (tmp_path / "noise.onnx").write_bytes(random.Random(1).randbytes(5000))

@@ -194,7 +194,7 @@ def test_variant_spelling_and_option_must_agree(tmp_path: Path) -> None:
     assert cli(tmp_path, "summarize", "resnet50_torchvision", "--variant", "torchvision").exit_code == 0
     result = cli(tmp_path, "summarize", "resnet50_torchvision", "--variant", "other")
     assert result.exit_code == 1 and "--variant" in result.stderr
-    assert cli(tmp_path, "summarize", "vgg16_torchvision").exit_code == 1  # vgg16 has no such variant
+    assert cli(tmp_path, "summarize", "zfnet_torchvision").exit_code == 1  # zfnet has no such variant
 
 
 # --- cnncalc specs and its index -----------------------------------------------------------------------------------
@@ -227,7 +227,7 @@ def test_specs_lists_every_file_and_every_variant(tmp_path: Path) -> None:
 
 def test_specs_family_filter(tmp_path: Path) -> None:
     names = [s["name"] for s in listed(tmp_path, "--family", "resnet")]
-    assert names[:4] == ["resnet18", "resnet34", "resnet50", "resnet50_torchvision"]  # in numeric order
+    assert names[:4] == ["resnet18", "resnet18_torchvision", "resnet34", "resnet34_torchvision"]  # numeric order
     assert all(n.startswith("resnet") for n in names)
 
 

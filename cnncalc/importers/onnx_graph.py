@@ -101,7 +101,7 @@ def _load(onnx: Any, path: str) -> Any:
         raise SpecError("the file is empty, not an ONNX model")
     try:
         return onnx.load(path, load_external_data=False)
-    except Exception as exc:  # protobuf's DecodeError, onnx's own errors: the bytes are not an ONNX model
+    except Exception as exc:  # noqa: BLE001  (protobuf's DecodeError, onnx's own errors: not an ONNX model)
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise SpecError(f"not a readable ONNX model ({reason}); is the file truncated?") from None
 
@@ -146,7 +146,7 @@ def _small_value(onnx: Any, tensor: Any) -> Any:
         from onnx import numpy_helper
 
         return numpy_helper.to_array(tensor).tolist()
-    except Exception:  # external data not loaded, an odd dtype: the value is unknown, the shape is still known
+    except Exception:  # noqa: BLE001  (external data not loaded, an odd dtype: the value is unknown; the shape is known)
         return None
 
 
@@ -224,7 +224,7 @@ def _topological(nodes: list[Node], given: set[str]) -> list[Node]:
 def _inferred_shapes(onnx: Any, model: Any) -> dict[str, tuple[Dim, ...]]:
     try:
         inferred = onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=False, data_prop=True)
-    except Exception:  # an op inference does not know or a model it rejects: shapes from the declared ones only
+    except Exception:  # noqa: BLE001  (an op inference does not know a model it rejects: declared shapes only)
         inferred = model
     shapes: dict[str, tuple[Dim, ...]] = {}
     for value in (*inferred.graph.value_info, *inferred.graph.output):

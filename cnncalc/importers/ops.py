@@ -126,7 +126,8 @@ class Ops:
         group = node.attrs.get("group", 1)
         if group != 1:
             opts["groups"] = group
-        opts["bias"] = len(node.inputs) > 2 and bool(node.inputs[2])
+        if len(node.inputs) < 3 or not node.inputs[2]:
+            opts["bias"] = False
         return Item("conv", opts, node)
 
     def op_ConvTranspose(self, node: Node) -> Item:
@@ -144,7 +145,8 @@ class Ops:
             opts["output_padding"] = extra[0] if extra[0] == extra[1] else list(extra)
         if group != 1:
             opts["groups"] = group
-        opts["bias"] = len(node.inputs) > 2 and bool(node.inputs[2])
+        if len(node.inputs) < 3 or not node.inputs[2]:
+            opts["bias"] = False
         return Item("deconv", opts, node)
 
     def op_Gemm(self, node: Node) -> Item:
@@ -258,8 +260,8 @@ class Ops:
         if node.attrs.get("ceil_mode", 0):
             opts["ceil"] = True
         item = Item("avgpool", opts, node)
-        if "pad" in opts and not node.attrs.get("count_include_pad", 0):
-            opts["count_include_pad"] = False
+        if "pad" in opts and not node.attrs.get("count_include_pad", 0):  # the spec has no option: the same costs
+            item.comment = "count_include_pad=0 in the graph: the padding is left out of each average"
         return item
 
     def op_GlobalAveragePool(self, node: Node) -> Item:

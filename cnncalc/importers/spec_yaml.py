@@ -228,8 +228,8 @@ def write(graph: Graph, items: list[Item], warnings: list[str]) -> str:
     name_all(items, ())
     items = fold(items)
     name_all(items, ())
-    lines = [f"# Imported by `cnncalc import` from {graph.source or 'an ONNX graph'} ({len(graph.nodes):,} nodes): "
-             "the layers' shapes and options from the graph, no weights read."]
+    lines = [(f"# Imported by `cnncalc import` from {graph.source or 'an ONNX graph'} ({len(graph.nodes):,} nodes): "
+              "the layers' shapes and options from the graph, no weights read.")]
     if _folded_bn(items):
         lines.append("# Convolutions with biases and no batch norm after them: if the model was trained with batch "
                      "norm, the exporter folded it into the convolutions (torch.onnx.export in eval mode does), and "
@@ -252,7 +252,7 @@ def _folded_bn(items: list[Item]) -> bool:
 
     def walk(seq: list[Item]) -> None:
         for item in seq:
-            if item.kind == "conv" and item.opts.get("bias"):
+            if item.kind == "conv" and item.opts.get("bias", True):
                 found["biased"] += 1
             if item.kind == "bn":
                 found["bn"] += 1

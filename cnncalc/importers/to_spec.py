@@ -13,6 +13,7 @@ twice. Layout, names and folding into `repeat:` are spec_yaml.py's.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -278,7 +279,7 @@ class Builder:
                 return None
         else:
             spans = [(h.opts["begin"], h.opts["end"]) for h in heads]  # type: ignore[union-attr]
-            if spans[0][0] != 0 or any(a[1] != b[0] for a, b in zip(spans, spans[1:])):
+            if spans[0][0] != 0 or any(a[1] != b[0] for a, b in itertools.pairwise(spans)):
                 return None
             channels = self.graph.shapes.get(heads[0].node.inputs[0])  # type: ignore[union-attr]
             if not channels or spans[-1][1] != channels[1]:
@@ -307,11 +308,9 @@ class Builder:
             elif item.kind == "reshape" and i + 2 < len(items) and self._shuffle(items[i:i + 3]):
                 item = Item("channel_shuffle", {"groups": items[i].opts["to"][1]}, items[i + 1].node)
                 i += 2
-            if item.kind in ("const_op", "erf", "reshape", "transpose", "chunk", "slice"):
+            if item.kind in ("const_op", "erf", "reshape", "transpose"):
                 assert item.node is not None
-                why = {"chunk": "a channel split whose chunks are not concatenated back",
-                       "slice": "a slice that is not one chunk of a channel split"}.get(item.kind, "")
-                item = self.keep_opaque(item.node, self.ops.unmapped(item.node, why))
+                item = self.keep_opaque(item.node, self.ops.unmapped(item.node))
             if item.kind in ACTIVATIONS and out and out[-1].kind == "residual" and not out[-1].parts.get("after_done"):
                 out[-1].parts.setdefault("after", []).append(item)
             else:
@@ -319,6 +318,23 @@ class Builder:
                     out[-1].parts["after_done"] = True
                 out.append(item)
             i += 1
+        return out
+
+    def leftovers(self, items: list[Item]) -> list[Item]:
+        """Chunks that no split container took: a channel split whose chunks are not concatenated back."""
+        out = []
+        for item in items:
+            if item.kind in ("chunk", "slice"):
+                assert item.node is not None
+                why = "a channel split whose chunks are not concatenated back in order" if item.kind == "chunk" \
+                    else "a slice that is not one chunk of a channel split concatenated back"
+                item = self.keep_opaque(item.node, self.ops.unmapped(item.node, why))
+            for key, part in item.parts.items():
+                if key == "branches":
+                    item.parts[key] = [self.leftovers(b) for b in part]
+                elif isinstance(part, list):
+                    item.parts[key] = self.leftovers(part)
+            out.append(item)
         return out
 
     @staticmethod
@@ -351,7 +367,7 @@ def build(graph: Graph, *, opaque: bool = False) -> tuple[list[Item], list[str]]
     """The spec items of `graph` and the warnings (opaque layers) to print."""
     builder = Builder(graph, opaque=opaque)
     start, end = builder.flow()
-    items = builder.region(start, end)
+    items = builder.leftovers(builder.region(start, end))
     unused = [n for n in builder.producer.values() if id(n) not in builder.used and n.op not in ("Split", "Slice")]
     if unused:
         first = unused[0]

@@ -167,7 +167,7 @@ def projection(in_shape: Shape, out_shape: Shape, body_stride: int | None = None
     for numbers it is checked against the sizes, and found from them when the body does not say."""
     if len(in_shape) != 3 or len(out_shape) != 3:
         return None
-    c, h, w = in_shape
+    _c, h, w = in_shape
     k, oh, ow = out_shape
     if not known(h, w, oh, ow):
         stride = body_stride

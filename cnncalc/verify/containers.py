@@ -14,8 +14,20 @@ from torch import nn
 
 from cnncalc.layers.base import Shape
 from cnncalc.layers.crop import Crop
-from cnncalc.layers.graph import (Concat, Deferred, Dense, Gate, Repeat, Residual, Sequence, Split, crop_to,
-                                  crops_to_match, projection, resolve)
+from cnncalc.layers.graph import (
+    Concat,
+    Deferred,
+    Dense,
+    Gate,
+    Repeat,
+    Residual,
+    Sequence,
+    Split,
+    crop_to,
+    crops_to_match,
+    projection,
+    resolve,
+)
 from cnncalc.verify import modules
 from cnncalc.verify.errors import NotBuildable, TorchRefused
 from cnncalc.verify.registry import Built, Site, attach, build, build_chain, builds, probe

@@ -93,11 +93,11 @@ def answer(v: Verdict) -> str:
 
 COLUMNS = (Column("question", "name"), Column("asked", "text"), Column("answer", "text"),
            Column("", "verdict", "center"), Column("expected", "text"),
-           Column("why, and the worked solution", "note", priority=1))
+           Column("why, and the worked solution", "note"))  # never dropped to fit a page or a terminal
 DATA_COLUMNS = tuple(Column(h) for h in ("question", "target", "quantity", "answer", "right", "expected", "exact",
                                          "why"))
 KEY_COLUMNS = (Column("question", "name"), Column("asked", "text"), Column("answer", "text"),
-               Column("worked solution", "note", priority=1))
+               Column("worked solution", "note"))
 KEY_DATA_COLUMNS = tuple(Column(h) for h in ("question", "target", "quantity", "expected", "exact", "shown"))
 
 
@@ -131,8 +131,8 @@ def document(g: Grade) -> Document:
     starts = []
     for q in g.questions:
         starts.append(len(rows))
-        rows += [(Cell(q.id), Cell(asked(v)), Cell(answer(v)), _mark_cell(v), Cell(v.expected),
-                  Cell("\n".join(working(v)))) for v in q.verdicts]
+        rows += [(Cell(q.id if i == 0 else ""), Cell(asked(v)), Cell(answer(v)), _mark_cell(v), Cell(v.expected),
+                  Cell("\n".join(working(v)))) for i, v in enumerate(q.verdicts)]
     data_rows = tuple((Cell(q.id), Cell(v.target), Cell(v.quantity), Cell(v.answer),
                        cell(v.right if v.answered else None), Cell(v.expected), _exact(v), Cell(v.why))
                       for q in g.questions for v in q.verdicts)

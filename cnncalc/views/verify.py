@@ -17,9 +17,18 @@ NAMED_IN_VERDICT = 4  # failing layers named in the verdict before "and N more"
 MISSING = Cell("—", None, "bad")
 
 
+def _against(v: Verification) -> str:
+    return str(getattr(v, "against", ""))  # set by `verify --against` (cnncalc.verify.against)
+
+
 def verdict_text(v: Verification) -> str:
     where = f"PyTorch {v.torch_version} on {v.device}, batch {v.batch}"
     n = len(v.rows)
+    if _against(v):
+        where = f"{_against(v)} (PyTorch {v.torch_version}, {v.device})"
+        if v.ok:
+            return (f"✓ all {n} conv/linear layers match {where}: output shapes, params and MACs, and the totals "
+                    "(params, buffers, MACs)")
     if v.ok:
         return f"✓ all {n} layers match {where}: output shapes, params, buffers and MACs"
     failed = v.failed
@@ -85,11 +94,27 @@ def document(v: Verification) -> Document:
     rows = tuple(_cells(r.name, r.kind, r.calculated, r.measured, r.mismatches, r.match) for r in v.rows)
     total = _cells("TOTAL", "", v.calculated, v.measured, v.totals_mismatches, not v.totals_mismatches,
                    shapes=False)
+    if _against(v):
+        return _against_document(v, rows, total)
     blocks: list[Block] = [Table(COLUMNS, rows, footer=(total,))]
     blocks += prose(memory_lines(v))
     blocks.append(Paragraph(verdict_text(v), "good" if v.ok else "bad", strong=True))
     return Document(f"{v.model}: cnncalc vs PyTorch {v.torch_version} ({v.device}, batch {v.batch}, "
                     f"input {show_shape(v.input)}, seed {v.seed})", tuple(blocks))
+
+
+AGAINST_COLUMNS = (*COLUMNS[:-1], Column("torch module", "name", priority=3), COLUMNS[-1])
+
+
+def _against_document(v: Verification, rows: tuple[tuple[Cell, ...], ...], total: tuple[Cell, ...]) -> Document:
+    """The spec's conv/linear rows beside the real model's modules, in forward order; the totals below."""
+    modules = [getattr(r, "module", "") for r in v.rows]
+    rows = tuple((*cells[:-1], Cell(m) if m else MISSING, cells[-1]) for cells, m in zip(rows, modules))
+    total = (*total[:-1], Cell(""), total[-1])
+    blocks: list[Block] = [Table(AGAINST_COLUMNS, rows, footer=(total,)),
+                           Paragraph(verdict_text(v), "good" if v.ok else "bad", strong=True)]
+    return Document(f"{v.model} vs {_against(v)} (PyTorch {v.torch_version}, {v.device}, input "
+                    f"{show_shape(v.input)})", tuple(blocks))
 
 
 def data(v: Verification) -> dict[str, Any]:
@@ -108,6 +133,7 @@ def data(v: Verification) -> dict[str, Any]:
         "memory_note": v.memory_note,
         "verdict": verdict_text(v),
         "ok": v.ok,
+        **({"against": _against(v)} if _against(v) else {}),
     }
 
 
@@ -116,9 +142,12 @@ def json_text(v: Verification) -> str:
 
 
 def _row_dict(r: Row) -> dict[str, Any]:
-    return {"name": r.name, "type": r.kind, "calculated": _counts_dict(r.calculated),
-            "measured": _counts_dict(r.measured) if r.measured else None, "match": r.match,
-            "mismatches": list(r.mismatches)}
+    out = {"name": r.name, "type": r.kind, "calculated": _counts_dict(r.calculated),
+           "measured": _counts_dict(r.measured) if r.measured else None, "match": r.match,
+           "mismatches": list(r.mismatches)}
+    if hasattr(r, "module"):  # --against: the real model's module paired with the row
+        out["module"] = r.module or None
+    return out
 
 
 def _counts_dict(c: Counts, *, shape: bool = True) -> dict[str, Any]:
