@@ -104,6 +104,7 @@ class Walker:
     misaligned: list[str] = field(default_factory=list)
     memo: dict[tuple[int, Shape], tuple[Facts, str]] = field(default_factory=dict)  # repeats reuse their facts
     crops: dict[tuple[int, Shape], tuple[Sequence, Sequence]] = field(default_factory=dict)  # crop: match branches
+    projections: dict[tuple[int, Shape, Shape], Sequence] = field(default_factory=dict)  # `shortcut: auto`'s
     tensors: int = 0
     simplify: Callable[[Shape], Shape] | None = None  # symbolic sizes: keep each one a single floor (symbolic.py)
 
@@ -249,6 +250,11 @@ class Walker:
         sizes = node.chunk_sizes(flow.shape[0])
         if isinstance(sizes, str):
             raise ShapeError(sizes, file=self.file, line=node.line, field=path)
+        self.results.append(LayerResult(  # the cut: views, no cost (a row, so the block starts at its input)
+            name=f"{path}.split", kind="split", description=f"{flow.shape[0]} → {' + '.join(map(str, sizes))} channels",
+            input=flow.shape, output=flow.shape, weights=0, biases=0, buffers=0, activations=0, macs=0, flops=0,
+            new_tensor=False, params_formula="0", note="views: no new tensor", line=node.line,
+            receptive_field=flow.rf, tensor_in=(flow.tensor,), tensor_out=flow.tensor))
         outs = [self.walk(branch, Flow((c, *flow.shape[1:]), flow.rf, flow.tensor), f"{path}.{branch.name}")
                 for c, branch in zip(sizes, node.branches)]
         return self.join_concat(node, outs, [b.name for b in node.branches], f"{path}.concat")
@@ -304,15 +310,19 @@ class Walker:
         return rf
 
     def residual(self, node: Residual, flow: Flow, path: str) -> Flow:
-        out = self.chain(node.body.items, flow, path, node.body.line)
-        shortcut = node.shortcut
-        if shortcut is None and node.auto and not same(out.shape, flow.shape):
-            shortcut = projection(flow.shape, out.shape, body_stride(node.body.items))
-            if shortcut is None:
-                raise ShapeError(f"no 1x1 projection maps the input {show_shape(flow.shape)} to the body's output "
-                                 f"{show_shape(out.shape)}", file=self.file, line=node.line, field=path)
-            shortcut = replace(shortcut, line=node.line)
-        skip = self.walk(shortcut, flow, f"{path}.shortcut") if shortcut else flow
+        new = node.add == "new"  # `shortcut(x) + body(x)`: the shortcut's rows first, the sum a new tensor
+        if new:
+            shape = flow.shape  # the body's output, which `auto` needs before the body's rows are written
+            if node.auto and node.shortcut is None:
+                probe = Walker(self.file, memo=self.memo, projections=self.projections, simplify=self.simplify)
+                shape = probe.chain(node.body.items, flow, path).shape
+            shortcut = self.shortcut_of(node, flow, shape, path)
+            skip = self.walk(shortcut, flow, f"{path}.shortcut") if shortcut else flow
+            out = self.chain(node.body.items, flow, path, node.body.line)
+        else:
+            out = self.chain(node.body.items, flow, path, node.body.line)
+            shortcut = self.shortcut_of(node, flow, out.shape, path)
+            skip = self.walk(shortcut, flow, f"{path}.shortcut") if shortcut else flow
         if not same(skip.shape, out.shape):
             what = "the identity" if shortcut is None else "the shortcut"
             raise ShapeError(f"cannot add the body's output ({show_shape(out.shape)}) and {what} "
@@ -320,15 +330,31 @@ class Walker:
                              + ("; use shortcut: auto for a projection" if shortcut is None else ""),
                              file=self.file, line=node.line, field=path)
         rf = self.merge_fields([out, skip], f"{path}.add")
+        tensor = self.new_tensor() if new else out.tensor
         self.results.append(LayerResult(
-            name=f"{path}.add", kind="add", description="body + shortcut", input=out.shape, output=out.shape,
-            weights=0, biases=0, buffers=0, activations=0, macs=0, flops=numel(out.shape), new_tensor=False,
-            params_formula="0", note="in place: no new tensor", line=node.line, receptive_field=rf,
-            tensor_in=(out.tensor, skip.tensor), tensor_out=out.tensor))
-        out = Flow(out.shape, rf, out.tensor)
+            name=f"{path}.add", kind="add", description="shortcut + body" if new else "body + shortcut",
+            input=out.shape, output=out.shape, weights=0, biases=0, buffers=0,
+            activations=numel(out.shape) if new else 0, macs=0, flops=numel(out.shape), new_tensor=new,
+            params_formula="0", note="" if new else "in place: no new tensor", line=node.line, receptive_field=rf,
+            tensor_in=(out.tensor, skip.tensor), tensor_out=tensor))
+        out = Flow(out.shape, rf, tensor)
         if node.after:
             out = self.chain(node.after.items, out, path, empty=True)
         return out
+
+    def shortcut_of(self, node: Residual, flow: Flow, body_shape: Shape, path: str) -> Sequence | None:
+        """The residual's shortcut: its own layers, the identity (None), or with `auto` the projection that maps
+        the input to the body's output."""
+        if node.shortcut is not None or not node.auto or same(body_shape, flow.shape):
+            return node.shortcut
+        key = (id(node), flow.shape, body_shape)
+        if key not in self.projections:  # kept: the memo knows layers by id, so a layer must outlive the walk
+            shortcut = projection(flow.shape, body_shape, body_stride(node.body.items))
+            if shortcut is None:
+                raise ShapeError(f"no 1x1 projection maps the input {show_shape(flow.shape)} to the body's output "
+                                 f"{show_shape(body_shape)}", file=self.file, line=node.line, field=path)
+            self.projections[key] = replace(shortcut, line=node.line)
+        return self.projections[key]
 
 
 def same(a: Shape, b: Shape) -> bool:

@@ -456,3 +456,70 @@ def test_unmappable_op_names_it_and_opaque_keeps_it(tmp_path):
 def test_without_the_onnx_package(tmp_path, exported, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     _fails(exported["resnet18"][2], "reading ONNX needs the onnx package: pip install 'cnncalc[onnx]'")
+
+
+# --- reductions, normalisations and ops with no spec layer --------------------------------------------------------
+
+
+def _summary_of(path, *args):
+    result = CliRunner().invoke(main, ["import", str(path), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("keep", [1, 0])
+@pytest.mark.parametrize("opset", [17, 18])
+def test_reduce_mean_over_h_and_w_is_a_global_pool(tmp_path, keep, opset):
+    out = (1, 3, 1, 1) if keep else (1, 3)
+    if opset < 18:
+        mean = helper.make_node("ReduceMean", ["x"], ["y"], name="mean", axes=[2, 3], keepdims=keep)
+        model = _model([mean], [_x()], [_x(out, "y")])
+    else:
+        axes = helper.make_node("Constant", [], ["axes"], value=helper.make_tensor("v", TensorProto.INT64, [2], [-2, -1]))
+        mean = helper.make_node("ReduceMean", ["x", "axes"], ["y"], name="mean", keepdims=keep)
+        model = helper.make_model(helper.make_graph([axes, mean], "g", [_x()], [_x(out, "y")]),
+                                  opset_imports=[helper.make_opsetid("", 18)])
+    onnx.save(model, tmp_path / "mean.onnx")
+    text = _summary_of(tmp_path / "mean.onnx")
+    assert "global_avgpool" in text and ("flatten" in text) == (not keep), text
+
+
+def test_reduce_mean_over_the_channels_names_the_node(tmp_path):
+    mean = helper.make_node("ReduceMean", ["x"], ["y"], name="chanmean", axes=[1], keepdims=1)
+    onnx.save(_model([mean], [_x()], [_x((1, 1, 8, 8), "y")]), tmp_path / "c.onnx")
+    _fails(tmp_path / "c.onnx", "'chanmean'", "ReduceMean", "axes [1]")
+
+
+def test_group_normalization_node_and_no_space_to_depth(tmp_path):
+    scale, bias = (helper.make_tensor(n, TensorProto.FLOAT, [3], [1.0] * 3) for n in ("s", "b"))
+    gn = helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], name="gn", num_groups=3, epsilon=1e-5)
+    model = helper.make_model(helper.make_graph([gn], "g", [_x()], [_x(name="y")], [scale, bias]),
+                              opset_imports=[helper.make_opsetid("", 21)])
+    onnx.save(model, tmp_path / "gn.onnx")
+    assert "groupnorm: {groups: 3}}" in _summary_of(tmp_path / "gn.onnx")
+    s2d = helper.make_node("SpaceToDepth", ["x"], ["y"], name="unshuffle", blocksize=2)
+    onnx.save(_model([s2d], [_x()], [_x((1, 12, 4, 4), "y")]), tmp_path / "s2d.onnx")
+    _fails(tmp_path / "s2d.onnx", "'unshuffle'", "SpaceToDepth", "no space_to_depth")
+
+
+def test_exported_mean_heads_and_layer_scale(tmp_path):
+    class Head(nn.Module):
+        def __init__(self, keep: bool) -> None:
+            super().__init__()
+            self.keep = keep
+            self.conv = nn.Conv2d(3, 8, 3, 2, 1, bias=False)
+            self.bn = nn.BatchNorm2d(8)
+            self.layer_scale = nn.Parameter(torch.ones(8, 1, 1))
+            self.fc = nn.Linear(8, 4)
+
+        def forward(self, x):
+            x = self.layer_scale * self.bn(self.conv(x))
+            return self.fc(torch.flatten(x.mean((2, 3), keepdim=True), 1) if self.keep else x.mean([2, 3]))
+
+    for keep in (True, False):
+        module = Head(keep)
+        path = export(module, tmp_path / f"head{keep}.onnx", 16)
+        text = _summary_of(path)
+        assert "scale: " in text and "global_avgpool" in text and text.count("flatten: ") == 1, text
+        assert our_numbers(path) == torch_numbers(module.eval(), 16)
+        assert "folded it into the convolutions" not in text  # batch norm is there: nothing was folded

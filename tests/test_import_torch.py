@@ -338,8 +338,12 @@ def test_every_module_maps_to_its_onnx_node() -> None:
     assert by["resize"].op == "Resize" and graph.constants[by["resize"].inputs[2]] == [1.0, 1.0, 2.0, 2.0]
     assert by["avg"].attrs["ceil_mode"] == 1 and by["avg"].attrs["count_include_pad"] == 0
     assert by["maxp"].attrs["strides"] == [2, 2]
-    assert graph.shapes[by["maxp"].outputs[0]] == (1, 1, 12, 12)
-    assert (by["adapt"].op, by["adapt"].attrs["kernel_shape"]) == ("AveragePool", [4, 4])  # 12 / 3
+    real = meta(Zoo)
+    assert graph.shapes[by["maxp"].outputs[0]] == (1, 1, 25, 25)  # 96 → avg (ceil) 49 → max (ceil) 25
+    assert graph.shapes[graph.outputs[0]] == tuple(real(torch.empty(1, 3, 12, 12, device="meta")).shape)
+    assert (by["adapt"].op, by["adapt"].attrs) == ("AdaptiveAvgPool", {"output_size": [3, 3]})  # 25 / 3: no pool
+    even = trace(nn.AdaptiveAvgPool2d(3), (2, 12, 12)).nodes[0]
+    assert (even.op, even.attrs["kernel_shape"], even.attrs["strides"]) == ("AveragePool", [4, 4], [4, 4])
     assert [by["cshuffle.split"].op, by["cshuffle.swap"].attrs["perm"], by["cshuffle"].op] == \
         ["Reshape", [0, 2, 1, 3, 4], "Reshape"]
 
@@ -446,7 +450,7 @@ def test_read_takes_the_input_as_text_or_a_tuple(monkeypatch: pytest.MonkeyPatch
     (("torch:no_such_module_xyz:f", "--input", "32"), "no module named 'no_such_module_xyz'"),
     (("torch:./no/such/file.py:f", "--input", "32"), "no such file ./no/such/file.py"),
     (("torch:nofactory", "--input", "32"), "expected torch:MODULE:FACTORY"),
-    ((f"{STANDIN}:matching", "--input", "3x3x3"), "input failed"),
+    ((f"{STANDIN}:matching", "--input", "32x32x1"), "on a 1x1x32x32 input failed: RuntimeError"),
 ])
 def test_bad_refs_exit_1_with_a_clear_message(args: tuple[str, ...], message: str,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
@@ -461,3 +465,170 @@ def test_torch_missing_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setitem(__import__("sys").modules, "torch", None)
     code, out = cli("import", f"{STANDIN}:matching", "--input", "32x32x3")
     assert code == 1 and TORCH_HINT in out, out
+
+
+# --- ShuffleNetV2, ConvNeXt, the newer activations: from torch.onnx.export and from torch: alike -----------------
+
+def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:  # torchvision.models.shufflenetv2
+    batchsize, num_channels, height, width = x.size()
+    x = x.view(batchsize, groups, num_channels // groups, height, width)
+    x = torch.transpose(x, 1, 2).contiguous()
+    return x.view(batchsize, num_channels, height, width)
+
+
+class ShuffleUnit(nn.Module):  # torchvision.models.shufflenetv2.InvertedResidual
+    def __init__(self, inp: int, oup: int, stride: int) -> None:
+        super().__init__()
+        self.stride = stride
+        half = oup // 2
+        if stride > 1:
+            self.branch1 = nn.Sequential(
+                nn.Conv2d(inp, inp, 3, stride, 1, bias=False, groups=inp), nn.BatchNorm2d(inp),
+                nn.Conv2d(inp, half, 1, 1, 0, bias=False), nn.BatchNorm2d(half), nn.ReLU(inplace=True))
+        else:
+            self.branch1 = nn.Sequential()
+        self.branch2 = nn.Sequential(
+            nn.Conv2d(inp if stride > 1 else half, half, 1, 1, 0, bias=False), nn.BatchNorm2d(half),
+            nn.ReLU(inplace=True), nn.Conv2d(half, half, 3, stride, 1, bias=False, groups=half), nn.BatchNorm2d(half),
+            nn.Conv2d(half, half, 1, 1, 0, bias=False), nn.BatchNorm2d(half), nn.ReLU(inplace=True))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.stride == 1:
+            x1, x2 = x.chunk(2, dim=1)
+            out = torch.cat((x1, self.branch2(x2)), dim=1)
+        else:
+            out = torch.cat((self.branch1(x), self.branch2(x)), dim=1)
+        return channel_shuffle(out, 2)
+
+
+class ShuffleStage(nn.Module):  # torchvision's ShuffleNetV2 with one two-unit stage, its head `x.mean([2, 3])`
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1, bias=False), nn.BatchNorm2d(8), nn.ReLU(inplace=True))
+        self.stage2 = nn.Sequential(ShuffleUnit(8, 16, 2), ShuffleUnit(16, 16, 1))
+        self.conv5 = nn.Sequential(nn.Conv2d(16, 32, 1, 1, 0, bias=False), nn.BatchNorm2d(32), nn.ReLU(inplace=True))
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.conv5(self.stage2(self.conv1(x)))
+        return self.fc(x.mean([2, 3]))
+
+
+class ConvNeXtNet(nn.Module):  # a stem, one torchvision CNBlock (layer_scale * block(x) + x), a keepdim mean head
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 4, 4)
+        self.cnblock = ConvNeXtBlock(8)
+        self.head = nn.Linear(8, 5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.flatten(self.cnblock(self.stem(x)).mean((2, 3), keepdim=True), 1))
+
+
+class NewActivations(nn.Module):  # Mish, Softplus(beta, threshold), PReLU with 1 and C slopes, GroupNorm
+    def __init__(self) -> None:
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.mish = nn.Mish()
+        self.softplus = nn.Softplus(beta=2.0, threshold=10.0)
+        self.prelu = nn.PReLU()
+        self.c2 = nn.Conv2d(8, 8, 3, padding=1)
+        self.prelu_c = nn.PReLU(8)
+        self.gn = nn.GroupNorm(4, 8)
+        self.plain = nn.Softplus()
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.prelu(self.softplus(self.mish(self.c1(x))))
+        x = self.plain(self.gn(self.prelu_c(self.c2(x))))
+        return self.fc(x.mean((2, 3)))
+
+
+NEW = {"shufflenet_v2_stage": (ShuffleStage, (3, 32, 32)), "convnext_block": (ConvNeXtNet, (3, 32, 32)),
+       "new_activations": (NewActivations, (3, 16, 16))}
+
+
+def channels_first_shapes(model: nn.Module, size: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """Every conv and linear output (forward hooks) without the batch; a Linear on a channels-last [N, H, W, C]
+    map (ConvNeXt) as C×H×W, the order the spec's per-position fc writes it."""
+    linear = {n for n, m in model.named_modules() if isinstance(m, nn.Linear)}
+    out = []
+    for name, shape in hook_shapes(model, size).items():
+        out.append((shape[-1], *shape[1:-1]) if name in linear and len(shape) == 4 else shape[1:])
+    return sorted(out)
+
+
+def imported_both_ways(name: str, tmp_path: Path, **export: object) -> tuple[nn.Module, str, str]:
+    """The model, the spec YAML imported from its torch.onnx.export file, and from the torch: ref of this file."""
+    pytest.importorskip("onnx")
+    from cnncalc.importers import onnx_graph
+
+    factory, size = NEW[name]
+    model = factory().eval()
+    path = tmp_path / f"{name}.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.randn(1, *size),), str(path), dynamo=False, do_constant_folding=False,
+                          training=torch.onnx.TrainingMode.PRESERVE, **export)
+    texts = []
+    for graph in (onnx_graph.read(str(path)), read(f"torch:{Path(__file__).resolve()}:{factory.__name__}", size)):
+        items, notes = to_spec.build(graph)
+        texts.append(spec_yaml.write(graph, items, notes))
+    return model, texts[0], texts[1]
+
+
+@pytest.mark.parametrize("name", NEW)
+def test_new_models_count_what_torch_counts_from_onnx_and_torch(name: str, tmp_path: Path) -> None:
+    model, from_onnx, from_torch = imported_both_ways(name, tmp_path, export_params=False)
+    factory, size = NEW[name]
+    params, macs = sum(p.numel() for p in model.parameters()), torch_macs(meta(factory), size)
+    shapes = channels_first_shapes(meta(factory), size)
+    for text in (from_onnx, from_torch):
+        report = analyze(loads_spec(text))
+        assert (report.totals.params, report.totals.macs) == (params, macs), text
+        assert sorted(tuple(r.output) for r in report.layers if r.kind in ("conv", "fc")) == shapes, text
+
+
+def test_shufflenet_units_are_a_concat_a_split_and_channel_shuffles(tmp_path: Path) -> None:
+    _model, from_onnx, from_torch = imported_both_ways("shufflenet_v2_stage", tmp_path)
+    for text in (from_onnx, from_torch):
+        spec = loads_spec(text)
+        assert text.count("channel_shuffle: {groups: 2}") == 2 and "concat:" in text, text
+        assert "split:\n      chunks: 2\n      branches:\n" in text, text
+        assert "- {name: identity1, identity: }" in text, text  # x1 passes through
+        assert "global_avgpool" in text and "flatten" in text, text  # x.mean([2, 3])
+        assert spec is not None
+
+
+def test_convnext_layer_scale_is_scale_and_its_linears_per_position(tmp_path: Path) -> None:
+    _model, from_onnx, from_torch = imported_both_ways("convnext_block", tmp_path, export_params=True)
+    for text in (from_onnx, from_torch):
+        assert "residual:" in text and "shortcut: identity" in text, text
+        assert "fc: {units: 32, per_position: true}" in text and "scale: " in text, text
+        assert "transpose" not in text.lower() and "opaque" not in text, text
+        assert "folded it into the convolutions" not in text or text is from_onnx
+
+
+def test_mish_softplus_prelu_groupnorm(tmp_path: Path) -> None:
+    _model, from_onnx, from_torch = imported_both_ways("new_activations", tmp_path)
+    for text in (from_onnx, from_torch):
+        for layer in ("mish: ", "prelu: {slopes: 1}", "prelu: {slopes: channels}", "groupnorm: {groups: 4}"):
+            assert layer in text, text
+    assert "softplus: {beta: 2.0}" in from_onnx  # Mul(x, 2) → Softplus → Div(2), as torch exports it
+
+
+def test_batch_norm_folding_is_not_claimed_for_a_traced_module() -> None:
+    graph = trace(meta(ConcatNet), (3, 15, 15), source="torch:somewhere:ConcatNet")
+    items, notes = to_spec.build(graph)
+    assert "folded" not in spec_yaml.write(graph, items, notes)  # biased convs and no batch norm: nothing folded
+
+
+def test_readme_commands_work_from_the_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, text = cli("import", "torch:examples/torch/lenet5.py:lenet5", "--input", "32x32x1")
+    assert code == 0 and "{name: conv1, conv: {filters: 6, kernel: 5}}" in text, text
+    assert "folded" not in text
+    code, text = cli("import", "torch:examples/torch/lenet5.py:LeNet5", "--input", "32x32x1")
+    assert code == 0, text
+    code, text = cli("summarize", "examples/tiny.onnx")
+    assert code == 0 and "Total params:        5,454" in text, text

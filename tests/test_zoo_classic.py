@@ -516,9 +516,6 @@ MODELS: dict[str, Callable[[], nn.Module]] = {
     "inception_v3": Inception3,
 }
 NAMES = list(CARDS)
-# torchvision's RegNet runs the projection before the body (proj(x) + f(x)); a spec's residual runs the body
-# first. The same convs with the same shapes, in another order.
-UNORDERED = {n for n in NAMES if n.startswith("regnet")}
 # The small input at which autograd's saved bytes are measured on the CPU (inception_v3 needs 75 or more).
 MEMORY_SIDE = {"inception_v3": 96}
 
@@ -579,10 +576,7 @@ def test_spec_matches_the_torchvision_module(name: str) -> None:
     params, buffers, macs, outputs = torch_figures(build_meta(name), tuple(report.input))
     rows = [(r.kind, tuple(r.output)) for r in report.layers if r.kind in ("conv", "fc")]
     assert (report.totals.params, report.totals.buffers, report.totals.macs) == (params, buffers, macs)
-    if name in UNORDERED:
-        assert Counter(rows) == Counter(outputs)
-    else:
-        assert rows == outputs
+    assert rows == outputs  # RegNet's proj(x) + f(x) too: its specs say `add: new`, the shortcut first
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -14,17 +14,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from cnncalc.grade.read import (
-    CONVENTIONS,
-    Answer,
-    ByteSize,
-    Count,
-    MemoryProduct,
-    Volume,
-    YesNo,
-    loose_step,
-    parse_answer,
-)
+from cnncalc.grade.read import (CONVENTIONS, Answer, ByteSize, Count, MemoryProduct, Volume, YesNo, loose_step,
+                                parse_answer)
 from cnncalc.layers.base import Shape, show_shape
 from cnncalc.numbers import about, nbytes
 from cnncalc.results import LayerResult, ModuleResult, Report

@@ -6,6 +6,18 @@ for both keeps one mapping from graph to spec: a traced `nn.Conv2d` becomes a "C
 `strides`, `pads` (ONNX order: [top, left, bottom, right]), `dilations` and `group`, as an exporter would write
 it. No weights are held: initializers are names and shapes only; small constants that ops read as inputs
 (Reshape's shape, Clip's bounds, Pad's pads, Resize's scales) are kept by value.
+
+cnncalc-specific ops and attributes, where ONNX has no equivalent (torch_graph.py writes them; an importer that
+meets one maps it like its ONNX relative):
+
+- "AdaptiveAvgPool" / "AdaptiveMaxPool", attr `output_size` [h, w]: nn.AdaptiveAvgPool2d(k) whose k does not divide
+  the input (when it does, an AveragePool of kernel = stride = input / k is written, as exporters do).
+- "PointwiseLinear", inputs (X, W [out, in], B), attr `axis` (-1): nn.Linear on the last axis of a tensor of rank
+  > 2. Inside ConvNeXt's permute pair it becomes a "Conv" with kernel_shape [1, 1] and attr `linear: 1` (its W
+  keeps the [out, in] shape: the same count as [out, in, 1, 1]).
+- "LayerNormalization" with attrs `axis: 1, channels_only: 1`: normalisation over the channels alone at each
+  position of NCHW (ConvNeXt's LayerNorm2d; ONNX's axis=1 would also take H and W).
+- "BatchNormalization" etc. with "" for scale/B (affine=False) or mean/var (track_running_stats=False): not learned.
 """
 
 from __future__ import annotations

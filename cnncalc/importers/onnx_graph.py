@@ -30,6 +30,9 @@ WEIGHT_SLOTS = {"Conv": (1, 2), "ConvTranspose": (1, 2), "Gemm": (1, 2), "BatchN
 """Input slots that hold parameters: a model exported without its weights (export_params=False) declares them as
 graph inputs, and a graph input read only through these slots is a weight, not the data."""
 
+VIEWS = {"Identity", "Unsqueeze", "Transpose"}
+"""Ops that pass a weight on as a weight (`_weight_inputs`)."""
+
 NEEDS_ONNX = "reading ONNX needs the onnx package: pip install 'cnncalc[onnx]'"
 
 
@@ -236,16 +239,21 @@ def _inferred_shapes(onnx: Any, model: Any) -> dict[str, tuple[Dim, ...]]:
 
 def _weight_inputs(nodes: list[Node], candidates: set[str]) -> set[str]:
     """Graph inputs read only through parameter slots (a model exported without its weights), directly or through
-    Identity nodes (PyTorch's exporter copies batch norm's parameters so)."""
+    Identity, Unsqueeze or Transpose nodes of their own (PyTorch's exporter copies batch norm's parameters so, and
+    unsqueezes PReLU's and GroupNorm's, and transposes a Linear's on a 4-d tensor). An element-wise Add or Mul
+    reads a weight in either slot when its other operand is computed (`self.layer_scale * x`)."""
     origin = {name: name for name in candidates}
     data_use: set[str] = set()
     weight_use: set[str] = set()
     for n in nodes:
-        if n.op == "Identity" and n.inputs and n.inputs[0] in origin and n.outputs:
+        if n.op in VIEWS and n.inputs and n.inputs[0] in origin and n.outputs:
             origin[n.outputs[0]] = origin[n.inputs[0]]
             continue
         slots = WEIGHT_SLOTS.get(n.op, ())
         for i, name in enumerate(n.inputs):
-            if name in origin:
-                (weight_use if i in slots else data_use).add(origin[name])
+            if name not in origin:
+                continue
+            others = [t for k, t in enumerate(n.inputs) if k != i and t]
+            elementwise = n.op in ("Add", "Mul") and len(others) == 1 and others[0] not in origin
+            (weight_use if i in slots or elementwise else data_use).add(origin[name])
     return candidates - data_use

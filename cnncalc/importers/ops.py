@@ -2,8 +2,11 @@
 
 The table is ONNX's operator vocabulary (https://onnx.ai/onnx/operators/) read the way PyTorch's exporter writes
 its modules: Conv (groups, dilations, asymmetric pads, auto_pad), ConvTranspose, Gemm and MatMul (+ Add) as `fc`,
-BatchNormalization, the activations (Clip(0, 6) is relu6), pools with ceil_mode, Pad, Resize, DepthToSpace,
-LayerNormalization, Dropout. Joins (Add, Concat, Mul) and channel splits are containers: to_spec.py.
+BatchNormalization, the activations (Clip(0, 6) is relu6; Mish, Softplus, PRelu), pools with ceil_mode, ReduceMean
+over H and W, Pad, Resize, DepthToSpace, LayerNormalization, GroupNormalization, InstanceNormalization, Dropout.
+Joins (Add, Concat, Mul) and channel splits are containers, and patterns of several nodes (GroupNorm as PyTorch's
+exporter writes it before opset 18, Softplus with beta, ConvNeXt's permuted Linear, layer_scale) are read there:
+to_spec.py.
 """
 
 from __future__ import annotations
@@ -72,7 +75,7 @@ class Ops:
             raise SpecError(f"node {node.name!r} ({node.op}) lacks its required attribute {attr!r}")
         return node.attrs[attr]
 
-    def map(self, node: Node) -> Item | None:
+    def map(self, node: Node) -> Item | list[Item] | None:
         """The layer for a node with one data input; None for one that changes nothing (Identity)."""
         method = getattr(self, f"op_{node.op}", None)
         if method is None:
@@ -121,6 +124,9 @@ class Ops:
 
     def op_Conv(self, node: Node) -> Item:
         w = self.weight(node, 1)
+        if node.attrs.get("linear"):  # nn.Linear on a channels-last map (graph.py): a linear layer per position
+            return Item("fc", {"units": w[0], "per_position": True,
+                               **({} if len(node.inputs) > 2 and node.inputs[2] else {"bias": False})}, node)
         opts: dict[str, Any] = {"filters": w[0]}
         self._window(node, node.attrs.get("kernel_shape", list(w[2:])), opts)
         group = node.attrs.get("group", 1)
@@ -162,8 +168,12 @@ class Ops:
     def op_MatMul(self, node: Node) -> Item:
         shape = self.shape(node.inputs[0])
         w = self.graph.initializers.get(node.inputs[1]) if len(node.inputs) > 1 else None
-        if w is None or len(w) != 2 or shape is None or len(shape) != 2:
+        if w is None and len(node.inputs) > 1 and node.inputs[1] not in self.graph.inputs:
+            w = self.shape(node.inputs[1])  # the weight through a Transpose (nn.Linear exported on a 4-d tensor)
+        if w is None or len(w) != 2 or not isinstance(w[1], int) or shape is None or len(shape) not in (2, 4):
             raise self.unmapped(node, "only a flat input times a weight matrix is a fully connected layer")
+        if len(shape) == 4:  # on the last axis: a linear layer per position inside ConvNeXt's permutes (to_spec.py)
+            return Item("fc", {"units": w[1], "bias": False, "per_position": True, "last_axis": True}, node)
         return Item("fc", {"units": w[1], "bias": False}, node)  # a following Add of a bias is folded in
 
     # --- normalisation ----------------------------------------------------------------------------------------
@@ -182,6 +192,21 @@ class Ops:
         if len(node.inputs) < 2 or not node.inputs[1]:
             opts["affine"] = False
         return Item("layernorm", opts, node)
+
+    def _learned(self, node: Node, *slots: int) -> bool:
+        return all(len(node.inputs) > i and node.inputs[i] in self.graph.initializers for i in slots)
+
+    def op_GroupNormalization(self, node: Node) -> Item:
+        opts = {"groups": self.need(node, "num_groups"), **self._eps(node, {})}
+        if not self._learned(node, 1, 2):
+            opts["affine"] = False
+        return Item("groupnorm", opts, node)
+
+    def op_InstanceNormalization(self, node: Node) -> Item:
+        opts = self._eps(node, {})
+        if self._learned(node, 1, 2):  # constant ones and zeros: nn.InstanceNorm2d(affine=False), or a GroupNorm
+            opts["affine"] = True
+        return Item("instancenorm", opts, node)
 
     def op_LRN(self, node: Node) -> Item:
         return Item("lrn", {"size": self.need(node, "size"), "alpha": node.attrs.get("alpha", 1e-4),
@@ -214,6 +239,22 @@ class Ops:
     def op_Elu(self, node: Node) -> Item:
         alpha = node.attrs.get("alpha", 1.0)
         return Item("elu", {} if alpha == 1.0 else {"alpha": alpha}, node)
+
+    def op_Mish(self, node: Node) -> Item:
+        return Item("mish", {}, node)
+
+    def op_Softplus(self, node: Node) -> Item:  # ONNX's has no beta (a Mul and a Div around it: to_spec.py)
+        opts = {k: node.attrs[k] for k in ("beta", "threshold") if k in node.attrs}
+        return Item("softplus", {k: v for k, v in opts.items() if v != {"beta": 1, "threshold": 20}[k]}, node)
+
+    def op_PRelu(self, node: Node) -> Item:
+        slopes = _product(self.weight(node, 1))
+        shape = self.shape(node.inputs[0])
+        if slopes == 1:
+            return Item("prelu", {"slopes": 1}, node)
+        if shape is not None and len(shape) >= 2 and slopes == shape[1]:
+            return Item("prelu", {"slopes": "channels"}, node)
+        raise self.unmapped(node, f"{slopes} slopes; the spec's prelu has 1 or one per channel")
 
     def op_Clip(self, node: Node) -> Item:
         low = node.attrs.get("min", self._scalar(node, 1))
@@ -269,6 +310,27 @@ class Ops:
 
     def op_GlobalMaxPool(self, node: Node) -> Item:
         return Item("global_maxpool", {}, node)
+
+    def _reduce(self, node: Node, kind: str) -> Item | list[Item]:
+        """ReduceMean / ReduceMax over H and W (`x.mean((2, 3), keepdim=True)`): the global pool; without keepdims,
+        the pool then a flatten (`x.mean([2, 3])`, ShuffleNetV2's head)."""
+        shape = self.shape(node.inputs[0])
+        axes = node.attrs.get("axes")
+        if axes is None and len(node.inputs) > 1 and node.inputs[1]:
+            axes = self.const(node.inputs[1])
+        if shape is None or len(shape) != 4 or not isinstance(axes, list) or sorted(a % 4 for a in axes) != [2, 3]:
+            raise self.unmapped(node, f"a reduction over axes {axes}; only over H and W is a global pool")
+        pool = Item(kind, {}, node)
+        return pool if node.attrs.get("keepdims", 1) else [pool, Item("flatten", {}, node)]
+
+    def op_ReduceMean(self, node: Node) -> Item | list[Item]:
+        return self._reduce(node, "global_avgpool")
+
+    def op_ReduceMax(self, node: Node) -> Item | list[Item]:
+        return self._reduce(node, "global_maxpool")
+
+    def op_SpaceToDepth(self, node: Node) -> Item:
+        raise self.unmapped(node, "the spec has no space_to_depth (pixel_unshuffle) layer")
 
     def _flat(self, node: Node) -> Item | None:
         before, after = self.shape(node.inputs[0]), self.shape(node.outputs[0])

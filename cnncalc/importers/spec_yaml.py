@@ -50,7 +50,8 @@ def assign_paths(items: list[Item]) -> None:
         if not item.parts:
             item.path = module_path(item)
             continue
-        paths = []
+        own = module_path(item)  # the join's own module: a split's identity branch has no path to share
+        paths = [own] if own else []
         for seq in children(item):
             assign_paths(seq)
             paths.extend(i.path for i in seq if i.path)
@@ -228,9 +229,11 @@ def write(graph: Graph, items: list[Item], warnings: list[str]) -> str:
     name_all(items, ())
     items = fold(items)
     name_all(items, ())
-    lines = [(f"# Imported by `cnncalc import` from {graph.source or 'an ONNX graph'} ({len(graph.nodes):,} nodes): "
+    onnx_file = bool(graph.source) and not graph.source.startswith("torch:")
+    where = graph.source or "a graph"
+    lines = [(f"# Imported by `cnncalc import` from {where} ({len(graph.nodes):,} nodes): "
               "the layers' shapes and options from the graph, no weights read.")]
-    if _folded_bn(items):
+    if onnx_file and _folded_bn(items):  # only an exporter folds batch norm: a traced module has what it has
         lines.append("# Convolutions with biases and no batch norm after them: if the model was trained with batch "
                      "norm, the exporter folded it into the convolutions (torch.onnx.export in eval mode does), and "
                      "these counts are the folded model's (a bias of C per conv where batch norm had 2C params).")

@@ -18,13 +18,15 @@ import math
 from typing import Any
 
 from cnncalc.errors import SpecError
+from cnncalc.importers import patterns
 from cnncalc.importers.graph import Graph, Node
 from cnncalc.importers.ops import Item, Ops, Unmapped, shape_text
 
 ALIASES = {"Identity", "Cast"}
 STATIC = {"Shape", "Size"}
 JOINS = {"Add", "Sum", "Concat", "Mul"}
-ACTIVATIONS = {"relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "silu", "gelu"}
+ACTIVATIONS = {"relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "hardswish", "hardsigmoid", "silu", "gelu",
+               "mish", "softplus", "prelu"}
 
 
 class Builder:
@@ -155,7 +157,9 @@ class Builder:
             if node.op != "Split" and node.op != "Slice":
                 self._use(node)
             item = self.step(node, t)
-            if item is not None:
+            if isinstance(item, list):  # one node, two layers (ReduceMean without keepdims: pool, flatten)
+                items.extend(reversed(item))
+            elif item is not None:
                 items.append(item)
             t = found[0]
         items.reverse()
@@ -167,13 +171,19 @@ class Builder:
                             "(residual, concat, dense, gate, split) cannot write without counting it twice")
         self.used.add(id(node))
 
-    def step(self, node: Node, out: str) -> Item | None:
+    def step(self, node: Node, out: str) -> Item | list[Item] | None:
         if node.op in ("Split", "Slice"):
             return self.chunk(node, out)
         try:
-            return self.ops.map(node)
+            item = self.ops.map(node)
         except Unmapped as exc:
             return self.keep_opaque(node, exc)
+        if isinstance(item, Item) and item.kind == "const_op" and item.opts["dims"] is None:
+            other = [t for t in node.inputs if t and t not in self.depth]  # a weight through Unsqueeze, a Constant
+            shape = self.graph.shapes.get(other[0]) if len(other) == 1 else None
+            if shape is not None and all(isinstance(d, int) for d in shape):
+                item.opts["dims"] = tuple(shape)
+        return item
 
     def keep_opaque(self, node: Node, exc: SpecError) -> Item:
         if not self.opaque:
@@ -243,6 +253,8 @@ class Builder:
                 return Item("silu", {}, node)
             if fns == ["hardsigmoid"]:
                 return Item("hardswish", {}, node)
+            if fns == ["softplus", "tanh"] and not gate[0].opts:  # x · tanh(softplus(x)), as exporters write Mish
+                return Item("mish", {}, node)
             if self._erf(gate):
                 return Item("gelu", {"half": True}, node)  # the Mul by 0.5 that follows is folded in tidy()
             if fns and fns[-1] in ("sigmoid", "hardsigmoid"):
@@ -293,6 +305,7 @@ class Builder:
 
     # --- one sequence, tidied -------------------------------------------------------------------------------------
     def tidy(self, items: list[Item]) -> list[Item]:
+        items = patterns.fold(items, self.graph)
         out: list[Item] = []
         i = 0
         while i < len(items):
@@ -311,6 +324,11 @@ class Builder:
             if item.kind in ("const_op", "erf", "reshape", "transpose"):
                 assert item.node is not None
                 item = self.keep_opaque(item.node, self.ops.unmapped(item.node))
+            elif item.kind == "fc" and item.opts.pop("last_axis", False):
+                assert item.node is not None
+                item = self.keep_opaque(item.node, self.ops.unmapped(item.node, "a matrix product on the last axis "
+                                                                      "of a feature map, not inside a permute to "
+                                                                      "channels-last and back (ConvNeXt)"))
             if item.kind in ACTIVATIONS and out and out[-1].kind == "residual" and not out[-1].parts.get("after_done"):
                 out[-1].parts.setdefault("after", []).append(item)
             else:

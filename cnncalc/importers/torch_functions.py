@@ -150,6 +150,10 @@ def _gelu(n: fx.Node) -> dict:
     return {"approximate": _arg(n, 1, "approximate", "none")}
 
 
+def _softplus(n: fx.Node) -> dict:
+    return {"beta": float(_arg(n, 1, "beta", 1.0)), "threshold": float(_arg(n, 2, "threshold", 20.0))}
+
+
 def _alias_fn(e: Emitter, n: fx.Node) -> None:
     e.alias[n.name] = e.value(n.args[0])
 
@@ -164,7 +168,7 @@ FUNCTIONS: dict[str, Callable[[Emitter, fx.Node], None]] = {
     "elu": _fn_unary("Elu", lambda n: {"alpha": float(_arg(n, 1, "alpha", 1.0))}),
     "hardsigmoid": _fn_unary("HardSigmoid", lambda n: {"alpha": 1 / 6, "beta": 0.5}),
     "hardswish": _fn_unary("HardSwish"), "silu": lambda e, n: _silu(e, n, n.name, e.value(n.args[0])), "mish": _fn_unary("Mish"),
-    "softplus": _fn_unary("Softplus"), "gelu": _fn_unary("Gelu", _gelu),
+    "softplus": _fn_unary("Softplus", _softplus), "gelu": _fn_unary("Gelu", _gelu),
     "softmax": _fn_unary("Softmax", lambda n: {"axis": int(_arg(n, 1, "dim", -1))}),
     "log_softmax": _fn_unary("LogSoftmax", lambda n: {"axis": int(_arg(n, 1, "dim", -1))}),
     **{name: _fn_unary("Dropout", lambda n: {"ratio": float(_arg(n, 1, "p", 0.5))})

@@ -29,9 +29,11 @@ layers.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.util
+import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -164,10 +166,11 @@ def trace(model: Any, input_size: tuple[int, ...], *, name: str = "", source: st
                                "one input tensor")
     x = torch.empty((1, *input_size), device="meta")
     try:
-        ShapeProp(gm).propagate(x)
+        with contextlib.redirect_stderr(io.StringIO()):  # ShapeProp prints a traceback before it re-raises
+            ShapeProp(gm).propagate(x)
     except Exception as exc:  # noqa: BLE001 - the model's own shape checks
         raise TorchImportError(f"{label}: running {type(model).__name__} on a 1x{'x'.join(map(str, input_size))} "
-                               f"input failed: {_first_line(exc)}") from None
+                               f"input failed: {_first_line(exc.__cause__ or exc)}") from None
     graph = _walk(gm, torch_ops, torch_functions, name or type(model).__name__, source)
     return rewrite.channels_first(graph)
 

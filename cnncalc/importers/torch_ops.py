@@ -44,7 +44,7 @@ class Emitter:
 
     def value(self, arg: Any) -> str:
         name = arg.name
-        while name in self.alias:
+        while self.alias.get(name, name) != name:
             name = self.alias[name]
         return name
 
@@ -250,7 +250,7 @@ MODULES: dict[str, Callable[[Emitter, fx.Node, Any, str], None]] = {
     "SiLU": lambda e, n, m, x: _silu(e, n, n.target, x),
     "GELU": _module_unary("Gelu", lambda m: {"approximate": m.approximate}),
     "Mish": _module_unary("Mish"),
-    "Softplus": _module_unary("Softplus"),
+    "Softplus": _module_unary("Softplus", lambda m: {"beta": float(m.beta), "threshold": float(m.threshold)}),
     "Softmax": _module_unary("Softmax", lambda m: {"axis": -1 if m.dim is None else int(m.dim)}),
     "LogSoftmax": _module_unary("LogSoftmax", lambda m: {"axis": -1 if m.dim is None else int(m.dim)}),
     "PReLU": lambda e, n, m, x: e.add("PRelu", n.target, [x, e.weight(f"{n.target}.weight", m.weight)], n),

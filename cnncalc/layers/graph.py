@@ -53,13 +53,20 @@ class Concat(Container):
     branches: tuple[Sequence, ...]
 
 
+ADD_FORMS = ("inplace", "new")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Residual(Container):
     """out = after(body(x) + shortcut(x)) (He et al. 2016).
 
     The shortcut is the identity, explicit layers, or `auto`: the identity when the shapes agree, else a
     projection (the paper's option B: 1×1 conv with the stride that matches, then batch norm).
-    The addition is one FLOP per element and, as torchvision writes it (`out += identity`), in place.
+    The addition is one FLOP per element. `add: inplace` (the default) is torchvision's ResNet, EfficientNet and
+    ConvNeXt: the body runs first, then the shortcut, and `out += identity` writes into the body's output.
+    `add: new` is torchvision's RegNet, MobileNetV2 and MNASNet (`proj(x) + f(x)`, `x + self.conv(x)`): the
+    shortcut runs first and the sum is a new tensor. Both give the same params, MACs and saved tensors; they differ
+    in the order of the rows and in the activations and inference peak.
     """
 
     KIND = "residual"
@@ -67,6 +74,7 @@ class Residual(Container):
     shortcut: Sequence | None  # None: identity, or a projection when `auto` and the shapes differ
     auto: bool = False
     after: Sequence | None = None
+    add: str = "inplace"  # one of ADD_FORMS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,7 +105,8 @@ class Split(Container):
     each chunk to its own branch, the branches' outputs concatenated along the channels.
 
     A chunk is a view of x (no new tensor, no cost; a layer that keeps it keeps x's whole storage); the
-    concatenation is a new tensor, as in Concat."""
+    concatenation is a new tensor, as in Concat. Rows: `name.split` (the cut, at the input), the branches,
+    `name.concat`."""
 
     KIND = "split"
     sizes: tuple[int, ...] | None  # None: `chunks` equal parts (the channels must divide)

@@ -20,7 +20,7 @@ from cnncalc.grade.read import parse_expect
 from cnncalc.layers import LAYER_TYPES, Layer
 from cnncalc.layers.base import Shape
 from cnncalc.layers.crop import Crop
-from cnncalc.layers.graph import Concat, Container, Deferred, Dense, Gate, Repeat, Residual, Sequence, Split
+from cnncalc.layers.graph import ADD_FORMS, Concat, Container, Deferred, Dense, Gate, Repeat, Residual, Sequence, Split
 from cnncalc.limits import MAX_EXPANSION, MAX_NAME, MAX_NESTING, MAX_REPEAT
 from cnncalc.spec import shorthand
 from cnncalc.spec.blocks import arguments, input_values, mentions_input, own_values
@@ -36,7 +36,7 @@ PAPER_KEYS = ("params", "ops", "macs")
 RESERVED_NAMES = {"input": "the input row of every table", "TOTAL": "the totals row of the CSV",
                   "total": "the totals in answers files and explain", "add": "a residual's join row (name.add)",
                   "concat": "a concat's join row (name.concat)", "shortcut": "a residual's shortcut (name.shortcut.)",
-                  "mul": "a gate's join row (name.mul)"}
+                  "mul": "a gate's join row (name.mul)", "split": "a split's row (name.split)"}
 
 
 def parse_paper(value: Any, line: int | None, field: str) -> tuple[tuple[str, str], ...]:
@@ -310,14 +310,17 @@ class Parser:
             if not body.items:
                 raise opts.error("body", "every item of the body is left out (a false 'when', or 'repeat: 0')")
             shortcut_raw = opts.take("shortcut", "identity")
+            add = opts.take("add", "inplace")
+            if add not in ADD_FORMS:
+                raise opts.error("add", f"must be {' or '.join(ADD_FORMS)}, got {add!r}")
             opts.finish()
             if shortcut_raw in ("identity", "auto"):
                 return Residual(name="", line=line, path=path, body=body, shortcut=None, auto=shortcut_raw == "auto",
-                                after=after)
+                                after=after, add=add)
             if isinstance(shortcut_raw, str):
                 raise opts.error("shortcut", f"must be 'identity', 'auto' or a list of layers, got {shortcut_raw!r}")
             shortcut = replace(self.sequence(shortcut_raw, opts, "shortcut", scope), name="shortcut")
-            return Residual(name="", line=line, path=path, body=body, shortcut=shortcut, after=after)
+            return Residual(name="", line=line, path=path, body=body, shortcut=shortcut, after=after, add=add)
         count = opts.count("count")
         body_raw = opts.take("body")
         opts.finish()

@@ -17,8 +17,8 @@ def rows(node: Layer) -> int:
         return sum(rows(item) for item in node.items)
     if isinstance(node, Repeat):
         return rows(node.first) + (node.count - 1) * rows(node.rest)
-    if isinstance(node, (Concat, Split)):
-        return sum(rows(branch) for branch in node.branches) + 1
+    if isinstance(node, (Concat, Split)):  # the concatenation (and a split's cut)
+        return sum(rows(branch) for branch in node.branches) + (2 if isinstance(node, Split) else 1)
     if isinstance(node, Gate):
         return rows(node.body) + 1
     if isinstance(node, Deferred):

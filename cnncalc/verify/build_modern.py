@@ -11,6 +11,7 @@ from torch import nn
 from cnncalc.layers.activation import Activation, Identity, PReLU
 from cnncalc.layers.elementwise import DropPath
 from cnncalc.layers.norm import GroupNorm, InstanceNorm, LayerNorm, Scale
+from cnncalc.layers.opaque import Opaque
 from cnncalc.layers.pool import AdaptiveMaxPool, GlobalMaxPool
 from cnncalc.layers.resample import ChannelShuffle, PixelShuffle, Upsample
 from cnncalc.verify import modules
@@ -106,3 +107,10 @@ def _global_maxpool(layer: GlobalMaxPool, at: Site) -> nn.Module:
 @builds(AdaptiveMaxPool)
 def _adaptive_maxpool(layer: AdaptiveMaxPool, at: Site) -> nn.Module:
     return nn.AdaptiveMaxPool2d(layer.output)
+
+
+@builds(Opaque)
+def _opaque(layer: Opaque, at: Site) -> nn.Module:
+    """An imported op with no spec equivalent has no module to build either: verify refuses it by name."""
+    raise NotBuildable(f"{at.path}: an opaque layer ({layer.op or 'unknown op'}) has no torch module to build; "
+                       "verify the model itself with --against, or map the op")

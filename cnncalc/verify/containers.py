@@ -146,6 +146,7 @@ class SplitModule(nn.Module):
         self.branch_names: list[str] = []
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.get_submodule("split")(x)
         parts = x.chunk(self.chunks, dim=1) if self.sizes is None else torch.split(x, list(self.sizes), dim=1)
         if len(parts) != len(self.branch_names):
             raise ValueError(f"{x.shape[1]} channels give {len(parts)} chunks for {len(self.branch_names)} branches")
@@ -155,6 +156,7 @@ class SplitModule(nn.Module):
 @builds(Split)
 def _split(node: Split, at: Site) -> Built:
     block = SplitModule(node.sizes, node.chunks)
+    attach(block, "split", nn.Identity(), at.path)  # the row `name.split`: the input, before it is cut
     sizes = node.chunk_sizes(at.shape[0])
     if isinstance(sizes, str):
         raise TorchRefused(at.path, sizes)
@@ -200,7 +202,7 @@ def _residual(node: Residual, at: Site) -> Built:
         module, skip = build(shortcut, at.shape, at.child("shortcut"))
         attach(block, "shortcut", module, at.path)
         block.has_shortcut = True
-    add = modules.Add()
+    add = modules.Add(inplace=node.add == "inplace")
     attach(block, "add", add, at.path)
     try:
         with torch.no_grad():

@@ -92,9 +92,16 @@ class Cat(nn.Module):
 
 
 class Add(nn.Module):
-    """A residual addition, in place as torchvision writes it (`out += identity`)."""
+    """A residual addition: in place as torchvision's ResNet writes it (`out += identity`), or a new tensor
+    (`proj(x) + f(x)`, RegNet, MobileNetV2)."""
+
+    def __init__(self, inplace: bool = True) -> None:
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, out: torch.Tensor, identity: torch.Tensor) -> torch.Tensor:
+        if not self.inplace:
+            return identity + out
         out += identity
         return out
 
@@ -121,10 +128,13 @@ class Residual(nn.Module):
         self.has_shortcut = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shortcut_first = not self.get_submodule("add").inplace  # `proj(x) + f(x)` runs the projection first
+        identity = self.get_submodule("shortcut")(x) if self.has_shortcut and shortcut_first else x
         out = x
         for name in self.body_names:
             out = self.get_submodule(name)(out)
-        identity = self.get_submodule("shortcut")(x) if self.has_shortcut else x
+        if self.has_shortcut and not shortcut_first:
+            identity = self.get_submodule("shortcut")(x)
         out = self.get_submodule("add")(out, identity)
         for name in self.after_names:
             out = self.get_submodule(name)(out)
