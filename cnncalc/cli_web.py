@@ -54,9 +54,18 @@ def serve(spec: str | None, port: int, host: str, public: bool, input_size: str 
     from cnncalc.spec.source import read_spec_file
 
     if spec is not None:
+        given = spec
         spec, named = zoo.resolve(spec)  # a file, else a zoo name; NAME_VARIANT also sets the variant
         variant = zoo.choose_variant(named, variant)
         read_spec_file(spec)  # a missing or unreadable file is the CLI's usual error, before any port is opened
+        if spec != given:  # a shipped spec by name: Save writes a copy here, never the installed package
+            copy = Path(f"{Path(spec).stem}.yaml")
+            if copy.exists():
+                raise click.UsageError(f"{copy} exists here: serve it (cnncalc serve {copy}) or remove it; a shipped "
+                                       "spec is edited as a copy in the current folder")
+            copy.write_text(Path(spec).read_text(encoding="utf-8"), encoding="utf-8")
+            click.echo(f"Editing a copy of the shipped {given}: {copy}", err=True)
+            spec = str(copy.resolve())
     if not public and not server_module.is_loopback(host):
         raise click.BadParameter(f"{host} is not loopback: anyone who can reach it could read and overwrite the "
                                  "spec file; add --public if that is what you want", param_hint="--host")

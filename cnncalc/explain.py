@@ -19,7 +19,7 @@ from cnncalc.layers import Layer, Shape, numel, show_shape
 from cnncalc.layers.base import show_fraction, size_formula
 from cnncalc.layers.conv import Conv, ConvTranspose, LocallyConnected, Windowed
 from cnncalc.layers.dense import Linear
-from cnncalc.layers.graph import Concat, Container, Dense, Repeat, Residual, Sequence, projection
+from cnncalc.layers.graph import Concat, Container, Dense, Gate, Repeat, Residual, Sequence, Split, projection
 from cnncalc.layers.pool import Pool
 from cnncalc.results import LayerResult, Report
 from cnncalc.spec.model import Spec
@@ -112,9 +112,11 @@ def layer_objects(spec: Spec) -> dict[str, Layer]:
         elif isinstance(node, Repeat):
             for i in range(node.count):
                 walk(node.first if i == 0 else node.rest, f"{path}.{i}")
-        elif isinstance(node, Concat):
+        elif isinstance(node, (Concat, Split)):
             for branch in node.branches:
                 walk(branch, f"{path}.{branch.name}")
+        elif isinstance(node, Gate):
+            walk(node.body, path)
         elif isinstance(node, Residual):
             for item in node.body.items + (node.after.items if node.after else ()):
                 walk(item, f"{path}.{item.name}")

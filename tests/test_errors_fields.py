@@ -65,7 +65,7 @@ def test_a_misspelt_option_says_so_rather_than_missing(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "line", "field", "message"), [
     ("inputs: 8x8x3\nlayers: [relu]\n", 1, "inputs", "unknown top-level field (did you mean 'input'?)"),
     ("input: 8x8x3\nlayers: [relu]\nlayer_count: 3\n", 3, "layer_count",
-     ("unknown top-level field (known: name, description, input, layers, blocks, variables, variants, paper, "
+     ("unknown top-level field (known: name, description, source, input, layers, blocks, variables, variants, paper, "
      "expect)")),
     ("input: {chanels: 3, height: 8, width: 8}\nlayers: [relu]\n", 1, "input.chanels",
      "unknown field (did you mean 'channels'?)"),

@@ -277,3 +277,21 @@ def test_family_names() -> None:
     assert [zoo.family(n) for n in ("resnet50_torchvision", "vgg16_c", "wide_resnet50_2", "mobilenet_v2",
                                     "alexnet_torchvision", "lenet_compact", "densenet121")] == \
         ["resnet", "vgg", "wide_resnet", "mobilenet", "alexnet", "lenet", "densenet"]
+
+
+def test_serve_edits_a_copy_of_a_shipped_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cnncalc serve resnet18` must never write into the installed package: Save writes ./resnet18.yaml."""
+    from cnncalc import serve as server_module
+
+    started: list[str] = []
+    monkeypatch.setattr(server_module, "run", lambda server: started.append(server_module.url(server)))
+    monkeypatch.setattr(server_module, "make_server", lambda session, *a: session)
+    monkeypatch.setattr(server_module, "url", lambda session: session.file)
+    result = cli(tmp_path, "serve", "resnet18", "--port", "0")
+    assert result.exit_code == 0, result.output
+    copy = tmp_path / "resnet18.yaml"
+    assert copy.read_text(encoding="utf-8") == (zoo.FOLDER / "resnet18.yaml").read_text(encoding="utf-8")
+    assert started and Path(started[0]).resolve() == copy.resolve()
+    assert "Editing a copy" in result.stderr
+    again = cli(tmp_path, "serve", "resnet18", "--port", "0")
+    assert again.exit_code == 2 and "exists here" in again.stderr

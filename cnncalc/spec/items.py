@@ -36,7 +36,7 @@ PAPER_KEYS = ("params", "ops", "macs")
 RESERVED_NAMES = {"input": "the input row of every table", "TOTAL": "the totals row of the CSV",
                   "total": "the totals in answers files and explain", "add": "a residual's join row (name.add)",
                   "concat": "a concat's join row (name.concat)", "shortcut": "a residual's shortcut (name.shortcut.)",
-                  "mul": "a gate's join row (name.mul)", "split": "a split's row (name.split)"}
+                  "mul": "a gate's join row (name.mul)"}
 
 
 def parse_paper(value: Any, line: int | None, field: str) -> tuple[tuple[str, str], ...]:
@@ -344,6 +344,9 @@ class Parser:
             sizes = tuple(opts._int("sizes", s, 1) for s in sizes)
             chunks = len(sizes)
         opts.finish()
+        if any(b.name in ("split", "concat") for b in branches):
+            raise opts.error("branches", "a split's branch may not be named 'split' or 'concat': its rows are "
+                                         "name.split and name.concat")
         if chunks != len(branches):
             raise opts.error("sizes" if sizes else "chunks", f"{chunks} chunks for {len(branches)} branches: each "
                                                               "chunk goes to its own branch")
