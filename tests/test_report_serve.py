@@ -115,8 +115,10 @@ def test_a_missing_spec_is_the_usual_error(run, tmp_path: Path) -> None:
     assert result.exit_code == 1 and result.stderr.startswith("Error: ") and "no such file" in result.stderr
 
 
-def test_public_says_the_risk(run, monkeypatch) -> None:
+def test_public_says_the_risk(run, monkeypatch, tmp_path: Path) -> None:
     import cnncalc.serve as server_module
+
+    monkeypatch.chdir(tmp_path)  # a shipped spec by name is edited as a copy here (./vgg16.yaml)
 
     served = []
     real = server_module.make_server

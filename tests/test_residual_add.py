@@ -57,7 +57,7 @@ def test_add_new_runs_the_shortcut_first_like_regnet() -> None:
     ours = [(r.output, r.name) for r in report.layers if r.kind == "conv"]
     torch_order = conv_order(RegNetStyle())
     assert [k for _, k in torch_order] == [(1, 1), (3, 3), (1, 1)]  # proj, then f's two convolutions
-    assert [name.split(".")[-2] for _, name in ours][0] == "shortcut"
+    assert ours[0][1].split(".")[-2] == "shortcut"
     assert [o for o, _ in ours] == [s for s, _ in torch_order]
     assert sum(p.numel() for p in RegNetStyle().parameters()) == report.totals.params
 

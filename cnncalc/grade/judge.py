@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from cnncalc.grade.read import (CONVENTIONS, Answer, ByteSize, Count, MemoryProduct, Volume, YesNo, loose_step,
-                                parse_answer)
+from cnncalc.grade import read
+from cnncalc.grade.read import Answer, ByteSize, Count, MemoryProduct, Volume, YesNo
 from cnncalc.layers.base import Shape, show_shape
 from cnncalc.numbers import about, nbytes
 from cnncalc.results import LayerResult, ModuleResult, Report
@@ -147,7 +147,7 @@ def _off(exact: int | Fraction, answer: Count) -> str:
     if not exact:
         return f"it is 0, not {answer.text}"
     why = f"off by {_int(abs(diff))} ({float(abs(diff) / exact):.1%} {'low' if diff > 0 else 'high'})"
-    loose = Count(answer.value, loose_step(answer.text + "K", answer.step * 1000) / 1000, answer.text)
+    loose = Count(answer.value, read.loose_step(answer.text + "K", answer.step * 1000) / 1000, answer.text)
     if not unit and answer.step == 1 and loose.step > 1 and loose.agrees(exact):
         why += "; a plain number is read as exact: write it with K or M to round"
     return why
@@ -385,7 +385,7 @@ class Grade:
     title: str
     file: str | None
     questions: tuple[Question, ...]
-    conventions: tuple[str, ...] = CONVENTIONS
+    conventions: tuple[str, ...] = read.CONVENTIONS
     key: bool = False  # an answer key (`grade --key`): every quantity's value and worked solution, nothing graded
 
     @property
@@ -428,7 +428,7 @@ def expectations(report: Report) -> tuple[Verdict, ...]:
 
     def check(target: str, expect: tuple[tuple[str, str], ...], subject: Subject, line: int | None) -> None:
         for key, text in expect:
-            j = judge(key, parse_answer(key, text), subject)
+            j = judge(key, read.parse_answer(key, text), subject)
             out.append(Verdict("expect", target, key, text, j.right, j.expected, j.exact, j.why, (), line))
 
     for r in report.layers:
