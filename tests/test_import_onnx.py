@@ -523,3 +523,16 @@ def test_exported_mean_heads_and_layer_scale(tmp_path):
         assert "scale: " in text and "global_avgpool" in text and text.count("flatten: ") == 1, text
         assert our_numbers(path) == torch_numbers(module.eval(), 16)
         assert "folded it into the convolutions" not in text  # batch norm is there: nothing was folded
+
+
+def test_reading_onnx_skips_onnx_init_and_a_later_import_still_works() -> None:
+    """`import onnx` costs over a second (ml_dtypes); the importer loads only the protobuf classes and the C++ shape
+    inference (importers/onnx_proto.py), and a later `import onnx` is the real package, with the same classes."""
+    import subprocess
+
+    code = ("import sys; from cnncalc.importers import onnx_graph, onnx_proto; "
+            "g = onnx_graph.read('examples/tiny.onnx'); print(len(g.nodes), 'ml_dtypes' in sys.modules); "
+            "import onnx; print(onnx.ModelProto is onnx_proto.load().ModelProto, hasattr(onnx, 'helper'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out[0] == "29" and out[1:] == ["False", "True", "True"]  # tiny.onnx: 29 nodes (docs/import.md)

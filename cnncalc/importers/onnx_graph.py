@@ -37,11 +37,13 @@ NEEDS_ONNX = "reading ONNX needs the onnx package: pip install 'cnncalc[onnx]'"
 
 
 def onnx_module() -> Any:
+    """The onnx package's protobuf and shape inference (importers/onnx_proto.py: without `import onnx`)."""
+    from cnncalc.importers import onnx_proto
+
     try:
-        import onnx
+        return onnx_proto.load()
     except ImportError:
         raise SpecError(NEEDS_ONNX) from None
-    return onnx
 
 
 def read(path: str) -> Graph:
@@ -103,7 +105,10 @@ def _load(onnx: Any, path: str) -> Any:
     if info.st_size == 0:
         raise SpecError("the file is empty, not an ONNX model")
     try:
-        return onnx.load(path, load_external_data=False)
+        model = onnx.ModelProto()
+        with open(path, "rb") as f:
+            model.ParseFromString(f.read())  # what onnx.load(path, load_external_data=False) does
+        return model
     except Exception as exc:  # noqa: BLE001  (protobuf's DecodeError, onnx's own errors: not an ONNX model)
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise SpecError(f"not a readable ONNX model ({reason}); is the file truncated?") from None
@@ -144,12 +149,29 @@ def _dims(type_proto: Any, what: str) -> tuple[Dim, ...] | None:
     return tuple(dims)
 
 
-def _small_value(onnx: Any, tensor: Any) -> Any:
-    try:
-        from onnx import numpy_helper
+_DTYPES = {1: "<f4", 2: "u1", 3: "i1", 4: "<u2", 5: "<i2", 6: "<i4", 7: "<i8", 9: "?", 11: "<f8",
+           12: "<u4", 13: "<u8"}
+"""TensorProto's element types that ops read by value, as numpy dtypes (onnx.numpy_helper's table)."""
+_FIELDS = {1: "float_data", 6: "int32_data", 2: "int32_data", 3: "int32_data", 4: "int32_data", 5: "int32_data",
+           9: "int32_data", 7: "int64_data", 11: "double_data", 12: "uint64_data", 13: "uint64_data"}
 
-        return numpy_helper.to_array(tensor).tolist()
-    except Exception:  # noqa: BLE001  (external data not loaded, an odd dtype: the value is unknown; the shape is known)
+
+def _small_value(onnx: Any, tensor: Any) -> Any:
+    """A small tensor's values as nested lists (a scalar for a 0-d tensor), or None when they are not in the file
+    (external data) or of a type no mapped op reads."""
+    import numpy
+
+    dtype = _DTYPES.get(tensor.data_type)
+    if dtype is None or tensor.data_location == onnx.TensorProto.EXTERNAL:
+        return None
+    dims = tuple(int(d) for d in tensor.dims)
+    try:
+        if tensor.raw_data:
+            values = numpy.frombuffer(tensor.raw_data, dtype=dtype)
+        else:
+            values = numpy.array(list(getattr(tensor, _FIELDS.get(tensor.data_type, "float_data"))), dtype=dtype)
+        return values.reshape(dims).tolist()
+    except ValueError:  # fewer values than the dims say: unknown, the shape is known
         return None
 
 
@@ -226,7 +248,7 @@ def _topological(nodes: list[Node], given: set[str]) -> list[Node]:
 
 def _inferred_shapes(onnx: Any, model: Any) -> dict[str, tuple[Dim, ...]]:
     try:
-        inferred = onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=False, data_prop=True)
+        inferred = onnx.infer_shapes(model.SerializeToString())
     except Exception:  # noqa: BLE001  (an op inference does not know a model it rejects: declared shapes only)
         inferred = model
     shapes: dict[str, tuple[Dim, ...]] = {}
