@@ -12,6 +12,7 @@ from cnncalc.layers.base import (
     Facts,
     Layer,
     Pair,
+    RFStep,
     Saved,
     Shape,
     Untiled,
@@ -133,15 +134,20 @@ class AdaptiveAvgPool(Layer):
     def infer(self, shape: Shape) -> Facts:
         c, h, w = need_map(self, shape)
         oh, ow = self.output
-        sum_h = arithmetic.adaptive_window_total(h, oh)  # closed form: a huge output allocates nothing
-        sum_w = arithmetic.adaptive_window_total(w, ow)
-        note = "identity at this size" if (h, w) == (oh, ow) else ""
-        even = h % oh == 0 and w % ow == 0  # equal windows: a plain kernel = stride = in/out; else no single step
-        rf = ((h // oh, h // oh, 0), (w // ow, w // ow, 0)) if even else None
+        window, note, rf = adaptive_windows(h, w, oh, ow)
         # a 1x1 output is a mean (keeps nothing, as the global pool); any other keeps its input
         saves = () if (oh, ow) == (1, 1) else KEEPS_INPUT
-        return Facts(output=(c, oh, ow), flops=c * sum_h * sum_w, note=note, rf=rf, rf_undefined=not even,
-                     saves=saves)
+        return Facts(output=(c, oh, ow), flops=c * window, note=note, rf=rf, rf_undefined=rf is None, saves=saves)
+
+
+def adaptive_windows(h: int, w: int, oh: int, ow: int) -> tuple[int, str, tuple[RFStep, RFStep] | None]:
+    """An adaptive pool's total window area per channel ((Σ heights)·(Σ widths), in closed form: a huge output
+    allocates nothing), its note, and its receptive-field step: a plain kernel = stride = in/out when the windows
+    are equal, else None (no single step)."""
+    even = h % oh == 0 and w % ow == 0
+    area = arithmetic.adaptive_window_total(h, oh) * arithmetic.adaptive_window_total(w, ow)
+    note = "identity at this size" if (h, w) == (oh, ow) else ""
+    return area, note, ((h // oh, h // oh, 0), (w // ow, w // ow, 0)) if even else None
 
 
 @register("global_maxpool", "globalmaxpool", "global_max_pool", "gmp")
@@ -185,11 +191,6 @@ class AdaptiveMaxPool(Layer):
     def infer(self, shape: Shape) -> Facts:
         c, h, w = need_map(self, shape)
         oh, ow = self.output
-        sum_h = arithmetic.adaptive_window_total(h, oh)
-        sum_w = arithmetic.adaptive_window_total(w, ow)
-        note = "identity at this size" if (h, w) == (oh, ow) else ""
-        even = h % oh == 0 and w % ow == 0
-        rf = ((h // oh, h // oh, 0), (w // ow, w // ow, 0)) if even else None
-        return Facts(output=(c, oh, ow), flops=c * (sum_h * sum_w - oh * ow), note=note, rf=rf,
-                     rf_undefined=not even,
+        window, note, rf = adaptive_windows(h, w, oh, ow)
+        return Facts(output=(c, oh, ow), flops=c * (window - oh * ow), note=note, rf=rf, rf_undefined=rf is None,
                      saves=(*KEEPS_INPUT, Saved("int64 indices", numel=c * oh * ow, itemsize=8)))
