@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from cnncalc.layers.base import Shape
+from cnncalc.layers.base import Layer, Shape
 from cnncalc.layers.crop import Crop
 from cnncalc.layers.graph import (
     Concat,
@@ -31,6 +31,19 @@ from cnncalc.layers.graph import (
 from cnncalc.verify import modules
 from cnncalc.verify.errors import NotBuildable, TorchRefused
 from cnncalc.verify.registry import Built, Site, attach, build, build_chain, builds, probe
+
+
+def add_items(block: torch.nn.Module, items: tuple[Layer, ...], shape: Shape, at: Site, names: list[str]) -> Shape:
+    """Build `items` in order as children of `block` (left-out conditional items skipped), recording their names in
+    `names` (the order `forward` calls them); the shape they end with."""
+    for item in items:
+        found = resolve(item, shape)
+        if found is None:
+            continue
+        module, shape = build(found, shape, at.child(found.name))
+        attach(block, found.name, module, at.path)
+        names.append(found.name)
+    return shape
 
 
 @builds(Sequence)
@@ -118,14 +131,7 @@ class GateModule(nn.Module):
 @builds(Gate)
 def _gate(node: Gate, at: Site) -> Built:
     block = GateModule()
-    shape = at.shape
-    for item in node.body.items:
-        found = resolve(item, shape)
-        if found is None:
-            continue
-        module, shape = build(found, shape, at.child(found.name))
-        attach(block, found.name, module, at.path)
-        block.body_names.append(found.name)
+    shape = add_items(block, node.body.items, at.shape, at, block.body_names)
     mul = Mul()
     attach(block, "mul", mul, at.path)
     try:
@@ -184,14 +190,7 @@ def _deferred(node: Deferred, at: Site) -> Built:
 @builds(Residual)
 def _residual(node: Residual, at: Site) -> Built:
     block = modules.Residual()
-    shape = at.shape
-    for item in node.body.items:
-        found = resolve(item, shape)
-        if found is None:
-            continue
-        module, shape = build(found, shape, at.child(found.name))
-        attach(block, found.name, module, at.path)
-        block.body_names.append(found.name)
+    shape = add_items(block, node.body.items, at.shape, at, block.body_names)
     shortcut = node.shortcut
     if shortcut is None and node.auto and shape != at.shape:
         shortcut = projection(at.shape, shape)  # the paper's option B, for the shapes torch produced
@@ -211,13 +210,7 @@ def _residual(node: Residual, at: Site) -> Built:
         raise TorchRefused(at.child("add"), str(exc).strip().splitlines()[0]) from None
     shape = tuple(int(d) for d in joined.shape[1:])
     if node.after is not None:
-        for item in node.after.items:
-            found = resolve(item, shape)
-            if found is None:
-                continue
-            module, shape = build(found, shape, at.child(found.name))
-            attach(block, found.name, module, at.path)
-            block.after_names.append(found.name)
+        shape = add_items(block, node.after.items, shape, at, block.after_names)
     return Built(block, shape)
 
 
