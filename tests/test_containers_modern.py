@@ -15,6 +15,7 @@ import torch
 from test_memory_autograd import BATCH, autograd_saved
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
+from torch_blocks import InvertedResidual
 
 from cnncalc import analyze, loads_spec
 from cnncalc.errors import SpecError
@@ -81,25 +82,6 @@ class UNetLevel(nn.Module):
         y = self.up(torch.relu_(self.down(self.pool(skip))))
         top, left = (skip.shape[2] - y.shape[2]) // 2, (skip.shape[3] - y.shape[3]) // 2
         return self.out(torch.cat([skip[:, :, top:top + y.shape[2], left:left + y.shape[3]], y], dim=1))
-
-
-class InvertedResidual(nn.Module):
-    """torchvision's MobileNetV2 InvertedResidual: expand 1x1 (t ≠ 1), depthwise 3x3, project 1x1; x + conv(x)
-    when stride is 1 and the channels stay."""
-
-    def __init__(self, inp: int, oup: int, stride: int, t: int) -> None:
-        super().__init__()
-        hidden = inp * t
-        self.use_res = stride == 1 and inp == oup
-        layers: list[nn.Module] = []
-        if t != 1:
-            layers += [nn.Conv2d(inp, hidden, 1, bias=False), nn.BatchNorm2d(hidden), nn.ReLU6(inplace=True)]
-        layers += [nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False), nn.BatchNorm2d(hidden),
-                   nn.ReLU6(inplace=True), nn.Conv2d(hidden, oup, 1, bias=False), nn.BatchNorm2d(oup)]
-        self.conv = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv(x) if self.use_res else self.conv(x)
 
 
 def with_stem(channels: int, module: nn.Module) -> nn.Module:

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from conftest import ROOT
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
+from torch_blocks import InvertedResidual
 
 from cnncalc.analysis import analyze
 from cnncalc.cli import main
@@ -79,22 +80,6 @@ class ResNet(nn.Module):  # torchvision.models.resnet.ResNet with BasicBlock
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return self.fc(torch.flatten(self.avgpool(x), 1))
-
-
-class InvertedResidual(nn.Module):  # torchvision.models.mobilenetv2.InvertedResidual
-    def __init__(self, inp: int, oup: int, stride: int, expand: int) -> None:
-        super().__init__()
-        hidden = inp * expand
-        self.use_res_connect = stride == 1 and inp == oup
-        layers: list[nn.Module] = []
-        if expand != 1:
-            layers += [nn.Conv2d(inp, hidden, 1, bias=False), nn.BatchNorm2d(hidden), nn.ReLU6(inplace=True)]
-        layers += [nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False), nn.BatchNorm2d(hidden),
-                   nn.ReLU6(inplace=True), nn.Conv2d(hidden, oup, 1, bias=False), nn.BatchNorm2d(oup)]
-        self.conv = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv(x) if self.use_res_connect else self.conv(x)
 
 
 class MobileNetLike(nn.Module):
