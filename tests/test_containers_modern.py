@@ -15,7 +15,7 @@ import torch
 from test_memory_autograd import BATCH, autograd_saved
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
-from torch_blocks import InvertedResidual
+from torch_blocks import InvertedResidual, module_saved_bytes
 
 from cnncalc import analyze, loads_spec
 from cnncalc.errors import SpecError
@@ -162,20 +162,7 @@ CASES: dict[str, tuple[str, Any, tuple[int, ...]]] = {
 
 
 def saved_bytes(net: nn.Module, shape: tuple[int, ...]) -> int:
-    """autograd_saved's oracle on a hand-written module."""
-    net.train()
-    owned = {t.untyped_storage().data_ptr() for t in (*net.parameters(), *net.buffers())}
-    seen: dict[int, int] = {}
-
-    def pack(t: torch.Tensor) -> torch.Tensor:
-        if t.untyped_storage().data_ptr() not in owned:
-            seen[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
-        return t
-
-    torch.manual_seed(0)
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        net(torch.randn(BATCH, *shape))
-    return sum(seen.values())
+    return module_saved_bytes(net, shape, BATCH)
 
 
 def conv_shapes_and_flops(net: nn.Module, shape: tuple[int, ...]) -> tuple[list[tuple[int, ...]], int]:

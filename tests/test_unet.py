@@ -22,6 +22,7 @@ from conftest import SPECS
 from test_memory_autograd import BATCH, autograd_saved
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
+from torch_blocks import module_saved_bytes
 
 from cnncalc import analyze, load_spec
 from cnncalc.memory import memory
@@ -98,20 +99,7 @@ def saved_bytes(net: nn.Module, shape: tuple[int, ...]) -> int:
     with torch.no_grad():
         for p in net.parameters():
             p.normal_(0, 0.1)
-    net.train()
-    owned = {t.untyped_storage().data_ptr() for t in (*net.parameters(), *net.buffers())}
-    seen: dict[int, int] = {}
-
-    def pack(t: torch.Tensor) -> torch.Tensor:
-        storage = t.untyped_storage()
-        if storage.data_ptr() not in owned:
-            seen[storage.data_ptr()] = storage.nbytes()
-        return t
-
-    torch.manual_seed(0)
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        net(torch.randn(BATCH, *shape))
-    return sum(seen.values())
+    return module_saved_bytes(net, shape, BATCH)
 
 
 def test_the_paper_sizes() -> None:

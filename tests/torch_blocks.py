@@ -24,3 +24,22 @@ class InvertedResidual(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.conv(x) if self.use_res_connect else self.conv(x)
+
+
+def module_saved_bytes(net: nn.Module, shape: tuple[int, ...], batch: int = 2) -> int:
+    """The memory oracle of tests/test_memory_autograd.py (`autograd_saved`) on a hand-written module: train mode,
+    every tensor autograd packs counted once by its storage, parameters and buffers left out."""
+    net.train()
+    owned = {t.untyped_storage().data_ptr() for t in (*net.parameters(), *net.buffers())}
+    seen: dict[int, int] = {}
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        storage = t.untyped_storage()
+        if storage.data_ptr() not in owned:
+            seen[storage.data_ptr()] = storage.nbytes()
+        return t
+
+    torch.manual_seed(0)
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        net(torch.randn(batch, *shape))
+    return sum(seen.values())
