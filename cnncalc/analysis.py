@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from cnncalc.arithmetic.sizes import equal, known
 from cnncalc.dtypes import DTYPE_BYTES
-from cnncalc.errors import DoesNotFit, ShapeError, SpecError
+from cnncalc.errors import DoesNotFit, ShapeError, SpecError, shown
 from cnncalc.layers import Layer, Shape, numel, show_shape
 from cnncalc.layers.base import Facts, Saved, Untiled
 from cnncalc.layers.graph import (
@@ -49,11 +49,11 @@ def analyze(spec: Spec, *, input_shape: Shape | None = None, dtype: str = "fp32"
     search for an input size that would tile every layer (sweeps analyse many sizes anyway).
     """
     if dtype not in DTYPE_BYTES:
-        raise SpecError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPE_BYTES)}", field="dtype")
+        raise SpecError(f"unknown dtype {shown(dtype)}; choose one of {', '.join(DTYPE_BYTES)}", field="dtype")
     if batch < 1:
-        raise SpecError(f"batch must be positive, got {batch}", field="batch")
+        raise SpecError(f"batch must be positive, got {shown(batch)}", field="batch")
     if batch > MAX_SIZE:
-        raise SpecError(f"must be at most {MAX_SIZE_TEXT}, got {batch}", field="batch")
+        raise SpecError(f"must be at most {MAX_SIZE_TEXT}, got {shown(batch)}", field="batch")
     start = input_shape or spec.input
     if not known(*start):
         raise SpecError(f"the input {show_shape(start)} has symbols: `cnncalc summarize` and `cnncalc check` give "
@@ -79,7 +79,7 @@ def analyze(spec: Spec, *, input_shape: Shape | None = None, dtype: str = "fp32"
     return Report(model=spec.name, input=start, layers=tuple(results),
                   totals=_totals(results, start, DTYPE_BYTES[dtype], batch), dtype=dtype, batch=batch,
                   count_biases=count_biases, warnings=tuple(walker.warnings), file=spec.file,
-                  modules=tuple(walker.modules), paper=spec.paper, misaligned=tuple(walker.misaligned),
+                  modules=tuple(walker.modules), paper=spec.paper, variant=spec.variant, misaligned=tuple(walker.misaligned),
                   expect=spec.expect)
 
 
@@ -164,7 +164,7 @@ class Walker:
                 if found is None:
                     continue
                 if item.optional and item.name in walked:
-                    raise SpecError(f"two alternatives named {item.name!r} are both here: their 'when' conditions "
+                    raise SpecError(f"two alternatives named {shown(item.name)} are both here: their 'when' conditions "
                                     "must exclude each other", file=self.file, line=item.line, field=item.path)
                 item = found
             walked.add(item.name)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from cnncalc import arithmetic
-from cnncalc.errors import SpecError
+from cnncalc.errors import SpecError, shown
 from cnncalc.layers.base import size_formula
 from cnncalc.limits import MAX_SIZE, MAX_SIZE_TEXT
 
@@ -174,9 +174,9 @@ def check_options(**values: int) -> None:
     for label, value in values.items():
         low = 0 if label == "pad" else 1
         if value < low:
-            raise SpecError(f"must be {'positive' if low else 'zero or more'}, got {value}", field=label)
+            raise SpecError(f"must be {'positive' if low else 'zero or more'}, got {shown(value)}", field=label)
         if value > MAX_SIZE:
-            raise SpecError(f"must be at most {MAX_SIZE_TEXT}, got {value}", field=label)
+            raise SpecError(f"must be at most {MAX_SIZE_TEXT}, got {shown(value)}", field=label)
 
 
 def check(height: int, width: int, *, channels: int | None = None, kernel: int = 3, stride: int = 1, pad: int = 0,
@@ -237,11 +237,12 @@ def _check_kind(layer: str, groups: int | str, channels: int | None, filters: in
     if output_padding and layer != "transposed":
         raise SpecError("output padding belongs to a transposed convolution (--transposed)", field="output-padding")
     if output_padding >= max(stride, dilation) and layer == "transposed":
-        raise SpecError(f"must be smaller than the stride or the dilation (as in PyTorch), got {output_padding}",
+        raise SpecError(f"must be smaller than the stride or the dilation (as in PyTorch), got {shown(output_padding)}",
                         field="output-padding")
     if isinstance(groups, int) and groups < 1:
-        raise SpecError(f"must be positive, got {groups}", field="groups")
+        raise SpecError(f"must be positive, got {shown(groups)}", field="groups")
     if isinstance(groups, int) and groups > 1 and channels is not None and channels % groups:
-        raise SpecError(f"{channels} input channels are not divisible by {groups} groups", field="groups")
+        raise SpecError(f"{shown(channels)} input channels are not divisible by {shown(groups)} groups",
+                        field="groups")
     if isinstance(groups, int) and groups > 1 and filters is not None and filters % groups:
-        raise SpecError(f"{filters} filters are not divisible by {groups} groups", field="groups")
+        raise SpecError(f"{shown(filters)} filters are not divisible by {shown(groups)} groups", field="groups")

@@ -15,7 +15,7 @@ import click
 
 from cnncalc.cli_output import PROSE_FORMATS, depth_options, emit, format_option, override_input, plot_target
 from cnncalc.dtypes import DTYPES
-from cnncalc.errors import SpecError
+from cnncalc.errors import SpecError, shown
 from cnncalc.exits import BROKEN_PIPE, INTERRUPTED, Cli, quiet_stdout
 from cnncalc.layout import layout_options
 
@@ -136,7 +136,7 @@ def table(spec: str, variant: str | None, no_bias: bool, fmt: str) -> None:
     from cnncalc.views import paper_table as view
 
     report = analyze(load_spec(spec, variant=variant), count_biases=not no_bias)
-    total = checks(report.paper, report.totals.params, report.totals.macs)
+    total = checks(report.paper, report.totals.params, report.totals.macs, report.variant)
     rows = paper_table(report)
     emit(fmt, lambda: view.document(rows, report.model, total), lambda: view.json_text(rows, report.model, total))
 
@@ -226,16 +226,24 @@ def explain(spec: str, layer_name: str | None, input_size: str | None, dtype: st
 @click.argument("spec", type=click.Path(dir_okay=True, path_type=str))
 @click.option("--input", "input_size", metavar="HxWxC|HxW|N", help="Override the spec's input size.")
 @click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--dtype", type=click.Choice(DTYPES), default="fp32", show_default=True)
+@click.option("--dtype", type=click.Choice(DTYPES), default=None,
+              help="Every tensor's dtype [default: fp32]; with --amp, the 16-bit one autocast runs in [fp16].")
+@click.option("--amp", type=click.Choice(("cuda", "cpu")), is_flag=False, flag_value="cuda", default=None,
+              help="Automatic mixed precision: torch.autocast(DEVICE, --dtype) over fp32 master weights, gradients "
+                   "and optimizer state (--amp alone: cuda).")
 @click.option("--optimizer", type=click.Choice(("sgd", "momentum", "adam")), default="sgd", show_default=True)
 @click.option("--variant", default=None, help="One of the spec's named variants.")
 @format_option(("table", "json", "markdown", "latex", "csv"))
 @layout_options
 @depth_options
-def memory(spec: str, input_size: str | None, batch: int, dtype: str, optimizer: str, variant: str | None,
-           fmt: str, depth: int, expand: bool) -> None:
+def memory(spec: str, input_size: str | None, batch: int, dtype: str | None, amp: str | None, optimizer: str,
+           variant: str | None, fmt: str, depth: int, expand: bool) -> None:
     """Training and inference memory of SPEC: parameters, gradients, optimizer state, the activations autograd
-    keeps for backward (layer by layer), and the peak of an inference pass."""
+    keeps for backward (layer by layer), and the peak of an inference pass.
+
+    \b
+    Mixed precision, as torch.cuda.amp trains:
+      cnncalc memory resnet50 --batch 32 --optimizer adam --amp"""
     from cnncalc import grouping
     from cnncalc.analysis import analyze
     from cnncalc.memory import memory as estimate
@@ -243,8 +251,9 @@ def memory(spec: str, input_size: str | None, batch: int, dtype: str, optimizer:
     from cnncalc.views import memory as view
 
     model = load_spec(spec, variant=variant)
+    dtype = dtype or ("fp16" if amp else "fp32")
     report = analyze(model, input_shape=override_input(model, input_size), dtype=dtype, batch=batch)
-    result = estimate(report, optimizer)
+    result = estimate(report, optimizer, amp)
     groups = None if expand else grouping.rows(report, depth)
     emit(fmt, lambda: view.document(result, groups), lambda: view.json_text(result))
 
@@ -277,7 +286,7 @@ def sweep(spec: str, sizes: str, batches: str, dtype: str, optimizer: str, varia
     if plot:
         from cnncalc.charts import sweep_chart
 
-        sweep_chart(model.name, points, plot[0])
+        sweep_chart(model.name, points, plot[0], dtype=dtype, optimizer=optimizer)
     emit(fmt, lambda: view.document(model.name, points), lambda: view.json_text(model.name, points))
     if plot:
         click.echo(f"{plot[1]} {plot[0]}", err=True)
@@ -333,7 +342,7 @@ def check(input_size: str, kernel: int, stride: int, pad: int, dilation: int, fi
 
     m = _SIZE.fullmatch(input_size)
     if not m:
-        raise SpecError(f"cannot read {input_size!r}: write N, HxW or HxWxC (e.g. 7, 32x32x3)", field="--input")
+        raise SpecError(f"cannot read {shown(input_size)}: write N, HxW or HxWxC (e.g. 7, 32x32x3)", field="--input")
     height = int(m[1])
     width = int(m[2]) if m[2] else height
     channels = int(m[3]) if m[3] else None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from cnncalc.errors import SpecError
+from cnncalc.errors import SpecError, clipped, shown
 
 
 @click.command("import")
@@ -30,10 +30,10 @@ def import_model(model: str, output: str | None, force: bool, opaque: bool, inpu
     from cnncalc import importers
     from cnncalc.spec import loads_spec
 
-    if output is not None and Path(output).exists() and not force:
-        raise SpecError(f"{output} exists; give --force to overwrite it", field="-o")
+    if output is not None and _exists(output) and not force:
+        raise SpecError(f"{clipped(output)} exists; give --force to overwrite it", field="-o")
     if not model.startswith("torch:") and not importers.is_model(model):
-        raise SpecError("cnncalc import reads an .onnx file or a torch:MODULE:FACTORY reference", file=model)
+        raise SpecError("cnncalc import reads an .onnx file or a torch:MODULE:FACTORY reference", file=clipped(model))
     text, warnings = importers.import_text(model, input_size=input_size, opaque=opaque)
     if input_size and not model.startswith("torch:"):
         text = _with_input(text, input_size)
@@ -47,13 +47,24 @@ def import_model(model: str, output: str | None, force: bool, opaque: bool, inpu
     if output is None:
         click.echo(text, nl=False)
         return
-    Path(output).write_text(text, encoding="utf-8")
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:  # a name too long for the system, a folder that is not there
+        raise SpecError(f"cannot write {shown(output)}: {exc.strerror}", field="-o") from None
     click.echo(f"Wrote {output} ({len(text.splitlines())} lines)", err=True)
+
+
+def _exists(output: str) -> bool:
+    """Whether -o names an existing file; a name the system refuses (too long) is found out when writing."""
+    try:
+        return Path(output).exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _with_input(text: str, input_size: str) -> str:
     if not re.fullmatch(r"\s*\d{1,30}\s*(x\s*\d{1,30}\s*){0,2}", input_size, re.IGNORECASE):
-        raise SpecError(f"cannot read {input_size!r}: write HxWxC, HxW or N (e.g. 224x224x3)", field="--input")
+        raise SpecError(f"cannot read {shown(input_size)}: write HxWxC, HxW or N (e.g. 224x224x3)", field="--input")
     old = re.search(r"^input: (.*)$", text, re.MULTILINE)
     assert old is not None
     parts = [p.strip() for p in input_size.lower().split("x")]

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from cnncalc.dtypes import DTYPES
+from cnncalc.errors import SpecError, shown
 
 
 @click.command()
@@ -34,7 +35,10 @@ def report(spec: str, output: str | None, input_size: str | None, dtype: str, ba
     model = load_spec(spec, variant=variant)  # a file, or a zoo name (cnncalc.zoo.resolve): resnet50.html
     page = html(model, override(model.input, input_size), dtype=dtype, batch=batch, count_biases=not no_bias)
     target = Path(output or f"{Path(spec).stem}.html")
-    target.write_text(page, encoding="utf-8")
+    try:
+        target.write_text(page, encoding="utf-8")
+    except OSError as exc:  # a name too long for the system, a folder that is not there
+        raise SpecError(f"cannot write {shown(str(target))}: {exc.strerror}", field="--output") from None
     click.echo(f"Wrote {target} ({len(page.encode()):,} bytes)", err=True)
 
 
@@ -67,7 +71,7 @@ def serve(spec: str | None, port: int, host: str, public: bool, input_size: str 
             click.echo(f"Editing a copy of the shipped {given}: {copy}", err=True)
             spec = str(copy.resolve())
     if not public and not server_module.is_loopback(host):
-        raise click.BadParameter(f"{host} is not loopback: anyone who can reach it could read and overwrite the "
+        raise click.BadParameter(f"{shown(host)} is not loopback: anyone who can reach it could read and overwrite the "
                                  "spec file; add --public if that is what you want", param_hint="--host")
     session = server_module.Session(spec, variant=variant, input_size=input_size)
     server = server_module.make_server(session, host, port, public)

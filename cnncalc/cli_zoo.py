@@ -22,4 +22,11 @@ def specs(family: str | None, fmt: str) -> None:
     from cnncalc.zoo_index import listing
 
     found = listing(family)
+    if family and not found.entries:
+        from cnncalc.errors import SpecError, shown
+        from cnncalc.spec.options import suggest
+
+        families = sorted({zoo.family(name) for name in zoo.names()})
+        raise SpecError(f"no family {shown(family)}{suggest(family.lower(), families)} (the families: "
+                        f"{', '.join(families)})", field="--family")
     emit(fmt, lambda: view.document(found, family), lambda: view.json_text(found, str(zoo.FOLDER)))

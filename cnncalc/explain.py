@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from cnncalc import arithmetic
-from cnncalc.errors import SpecError
+from cnncalc.errors import SpecError, shown
 from cnncalc.layers import Layer, Shape, numel, show_shape
 from cnncalc.layers.base import show_fraction, size_formula
 from cnncalc.layers.conv import Conv, ConvTranspose, LocallyConnected, Windowed
@@ -96,7 +96,7 @@ def select(report: Report, name: str) -> tuple[LayerResult, ...]:
         if m.name == name:
             return report.layers[m.first_row:m.end_row]
     names = [r.name for r in report.layers] + [m.name for m in report.modules]
-    raise SpecError(f"no layer or block {name!r} in {report.model}{suggest(name, names)}", field="--layer")
+    raise SpecError(f"no layer or block {shown(name)} in {report.model}{suggest(name, names)}", field="--layer")
 
 
 # --- the spec's layer objects by the report's dotted paths ---------------------------------------------------

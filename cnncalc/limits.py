@@ -17,6 +17,10 @@ nodes takes about half a second). A generated 10,000-layer chain has about 55,00
 MAX_DEPTH = 64
 """YAML nesting levels: libyaml composes nodes recursively in C, so a deep document could crash the interpreter."""
 
+MAX_SHOWN = 60
+"""Characters of a value the user gave that a message quotes (cnncalc.errors.shown, issue 12): enough to recognise
+it; a 5 MB `pad:` or a 100,000-digit number is named by its length instead of filling the terminal."""
+
 MAX_SIZE = 2**64
 """The largest size anywhere (a dimension, channel count, kernel, stride, padding, unit count, batch): no machine
 addresses more than 2^64 bytes, so no tensor has a longer axis. Products of sizes (params, MACs, bytes) are

@@ -4,6 +4,7 @@ ours. Numbers only; cnncalc/views/paper_table.py lays them out."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from cnncalc.figures import agrees, parse_figure
@@ -23,10 +24,23 @@ class PaperCheck:
     what: str
     written: str
     computed: int
+    variant: str = ""  # the named variant analysed: a `paper:` figure is the paper's network's, not the variant's
 
     @property
     def agrees(self) -> bool:
         return agrees(self.computed, self.written)
+
+    @property
+    def flagged(self) -> bool:
+        """A slip to point at (✗): ours differs from the paper's figure for the paper's own network."""
+        return not self.agrees and not self.variant
+
+    @property
+    def mark(self) -> str:
+        """✓, ✗, or why a difference is no slip: the figure is for another network than the one analysed."""
+        if self.agrees:
+            return "✓"
+        return f"(the paper's network, not --variant {self.variant})" if self.variant else "✗"
 
     @property
     def ratio(self) -> float:
@@ -102,13 +116,16 @@ def _type(row: Row) -> str:
     if row.kind == "sequence":
         return "convolution" if _weighted(row.layers) else row.name
     if row.kind == "dropout" and row.leaf:
-        return f"dropout ({float(row.leaf.description.split('=')[1]):.0%})"
+        rate = re.search(r"p=([0-9.]+)", row.leaf.description)  # "p=0.4", "p=0.2 in place"
+        return f"dropout ({float(rate.group(1)):.0%})" if rate else "dropout"
     return names.get(row.kind, row.kind)
 
 
-def checks(paper: tuple[tuple[str, str], ...], params: int, macs: int) -> tuple[PaperCheck, ...]:
+def checks(paper: tuple[tuple[str, str], ...], params: int, macs: int, variant: str = "") -> tuple[PaperCheck, ...]:
+    """Ours beside each of the paper's figures; `variant`: the spec's named variant analysed, if any (the figures
+    in `paper:` describe the network of the paper, the spec without a variant)."""
     values = {"params": params, "ops": macs, "macs": macs}
-    return tuple(PaperCheck(what, written, values[what]) for what, written in paper)
+    return tuple(PaperCheck(what, written, values[what], variant) for what, written in paper)
 
 
 def paper_table(report: Report) -> list[TableRow]:
@@ -119,5 +136,5 @@ def paper_table(report: Report) -> list[TableRow]:
             continue
         out.append(TableRow(name=row.name, type=_type(row), patch=_patch(row), output=row.output, depth=_depth(row),
                             columns=_columns(row), params=row.params, ops=row.macs,
-                            checks=checks(row.paper, row.params, row.macs)))
+                            checks=checks(row.paper, row.params, row.macs, report.variant)))
     return out

@@ -103,6 +103,7 @@ class Report:
     file: str | None = None
     modules: tuple[ModuleResult, ...] = ()
     paper: tuple[tuple[str, str], ...] = ()
+    variant: str = ""  # the spec's named variant analysed ("": the spec as written)
     expect: tuple[tuple[str, str], ...] = ()  # `expect:` of the spec, as written
     misaligned: tuple[str, ...] = ()  # joins whose paths' receptive fields are not aligned
 

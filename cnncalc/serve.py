@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from cnncalc import zoo
-from cnncalc.errors import CnnCalcError, SpecError
+from cnncalc.errors import CnnCalcError, SpecError, shown
 from cnncalc.limits import MAX_BYTES
 
 LOOPBACK_NAMES = ("localhost",)
@@ -185,7 +185,7 @@ def handler(session: Session, public: bool) -> type[BaseHTTPRequestHandler]:
 def make_server(session: Session, host: str = "127.0.0.1", port: int = 0, public: bool = False) -> ThreadingHTTPServer:
     """The server, bound (port 0: a free one); refuses a host other than loopback unless `public`."""
     if not public and not is_loopback(host):
-        raise SpecError(f"refusing to serve on {host}, which is not loopback: anyone who can reach it could read "
+        raise SpecError(f"refusing to serve on {shown(host)}, which is not loopback: anyone who can reach it could read "
                         "and overwrite the spec file; add --public if that is what you want", field="--host")
     server = ThreadingHTTPServer((host, port), handler(session, public))
     server.daemon_threads = True

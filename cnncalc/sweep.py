@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from cnncalc.analysis import analyze
-from cnncalc.errors import SpecError
+from cnncalc.errors import SpecError, shown
 from cnncalc.limits import MAX_ROWS
 from cnncalc.memory import memory
 from cnncalc.spec.model import Spec
@@ -23,12 +23,12 @@ def parse_range(text: str, field: str) -> list[int]:
     for part in text.split(","):
         m = _RANGE.fullmatch(part)
         if not m:
-            raise SpecError(f"cannot read {part.strip()!r}: write N, START:STOP or START:STOP:STEP", field=field)
+            raise SpecError(f"cannot read {shown(part.strip())}: write N, START:STOP or START:STOP:STEP", field=field)
         start = int(m[1])
         stop = int(m[2]) if m[2] else start
         step = int(m[3]) if m[3] else 1
         if start < 1 or step < 1 or stop < start:
-            raise SpecError(f"{part.strip()!r}: sizes and steps must be positive and STOP ≥ START", field=field)
+            raise SpecError(f"{shown(part.strip())}: sizes and steps must be positive and STOP ≥ START", field=field)
         if (stop - start) // step + 1 + len(values) > MAX_POINTS:
             raise SpecError(f"more than {MAX_POINTS:,} values; use a larger step", field=field)
         values.extend(range(start, stop + 1, step))

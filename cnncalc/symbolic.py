@@ -21,10 +21,10 @@ from typing import Any
 
 import sympy as sp
 from sympy.ntheory.modular import solve_congruence
-from sympy.printing.str import StrPrinter
 
 from cnncalc import arithmetic
 from cnncalc.analysis import Flow, Walker
+from cnncalc.arithmetic.printing import human, python  # noqa: F401 (python: re-exported for the views)
 from cnncalc.arithmetic.sizes import known
 from cnncalc.arithmetic.symbolic_sizes import Affine, canon, fold, fold_shape, is_symbolic, symbol
 from cnncalc.check import check_options
@@ -37,40 +37,7 @@ from cnncalc.spec.model import Spec
 from cnncalc.spec.row_count import rows as count_rows
 from cnncalc.spec.symbolic_input import NAME, is_plain
 
-# --- printing ------------------------------------------------------------------------------------------------------
-
-class HumanPrinter(StrPrinter):
-    """floor((H − 11)/4) + 1, as a person writes it."""
-
-    def _print_floor(self, expr: sp.floor) -> str:
-        num, den = sp.fraction(sp.together(expr.args[0]))
-        top = self._print(num) if num.is_Atom else f"({self._print(num)})"
-        return f"floor({top}/{self._print(den)})" if den != 1 else self._print(num)
-
-
-class PythonPrinter(StrPrinter):
-    """((H - 11)//4) + 1: exact integer arithmetic that can be pasted into Python (gcd is math.gcd)."""
-
-    def _print_Gcd(self, expr: Any) -> str:
-        return f"gcd({self._print(expr.args[0])}, {self._print(expr.args[1])})"
-
-    def _print_floor(self, expr: sp.floor) -> str:
-        num, den = sp.fraction(sp.together(expr.args[0]))
-        top = self._print(num) if num.is_Atom else f"({self._print(num)})"
-        return f"({top}//{self._print(den)})" if den != 1 else f"({self._print(num)})"
-
-
-@lru_cache(maxsize=65536)
-def human(expr: Any) -> str:
-    if not isinstance(expr, sp.Basic):
-        return f"{expr:,}" if isinstance(expr, int) else str(expr)
-    return HumanPrinter().doprint(expr).replace("**", "^").replace("*", "·").replace(" - ", " − ")
-
-
-@lru_cache(maxsize=65536)
-def python(expr: Any) -> str:
-    return PythonPrinter().doprint(expr) if isinstance(expr, sp.Basic) else str(expr)
-
+# --- printing: cnncalc.arithmetic.printing (human, python) --------------------------------------------------
 
 def evaluate(text: str, values: dict[str, int]) -> int:
     """Evaluate a python() string exactly, with integers only (the identity tests and users' checks)."""

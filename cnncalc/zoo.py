@@ -23,7 +23,7 @@ import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from cnncalc.errors import SpecError
+from cnncalc.errors import SpecError, shown
 
 FOLDER = Path(__file__).resolve().parent / "models"
 INDEX = FOLDER / "index.json"
@@ -126,7 +126,7 @@ def resolve(spec: str) -> Resolved:
 def choose_variant(named: str | None, given: str | None) -> str | None:
     """The variant to build: the one a NAME_VARIANT argument named, or --variant's; both must agree."""
     if named and given and named != given:
-        raise SpecError(f"the name asks for variant {named!r} and --variant for {given!r}: give one",
+        raise SpecError(f"the name asks for variant {shown(named)} and --variant for {shown(given)}: give one",
                         field="--variant")
     return given or named
 

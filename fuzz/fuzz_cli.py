@@ -120,6 +120,7 @@ SNIPPETS = ["[", "]", "{", "}", ":", ": ", ",", "- ", "&a ", "*a", "!!python/obj
             "!!binary aGk=", "? ", "|", ">", "'", '"', "%YAML 1.1\n", "---\n", "...\n", "#", "\t", "@", "`", "\\",
             "\x00", "\ufeff", "\u2028", "!!float ", "!!int ", "<<: *a\n", "~", "=", "0x10", "0o7", "1_000", ".inf"]
 FORMATS = ("table", "markdown", "latex", "csv", "json")  # every command writes each
+ECHO = re.compile(r"(.)\1{60}")  # 61 equal characters in a row: an echo of "x" * 5000 (issue 12: at most 60)
 INPUTS = ["224x224x3", "227", "32x40", "7", "0", "1x1x1", "18446744073709551616", "18446744073709551617",
           "1000000000000x1000000000000x3", "HxWx3", "Hx5", "N", "abc", "", "3x3x3x3", "²", "9" * 5000]
 
@@ -397,6 +398,8 @@ def main() -> int:
             elif code not in (0, 1, 2, 3):
                 finding = f"exit code {code}: {output.strip()[-160:]}"
             message = next((line for line in output.splitlines() if line.startswith("Error: ")), "")
+            if ECHO.search(message.replace(args[1], "SPEC")):  # the hostile values repeat one character
+                finding = f"echo: a message quotes more than 60 characters of a value: {message[:100]}"
             if message:
                 messages[re.sub(r"\d+", "#", message.replace(args[1], "SPEC"))[:160]] += 1
             if code == 1 and args[0] != "check" and message and not re.match(rf"Error: {re.escape(args[1])}:\d+: ",

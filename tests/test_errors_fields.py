@@ -98,7 +98,7 @@ YAML_BOOLEAN = "YAML reads yes/no/on/off as booleans"
     ("conv: {filters: 4, kernel: [3, 3, 3]}", "kernel", "must be one number or [height, width], got a list of 3"),
     ("conv: {filters: 4, kernel: [3, x]}", "kernel", "must be a whole number, got the text 'x'"),
     ("conv: {filters: 4, kernel: 3, pad: full}", "pad", ("must be a number, [height, width], 'same' or 'valid', "
-                                                         "got 'full'")),
+                                                         "got the text 'full'")),
     ("conv: {filters: 4, kernel: 3, pad: [1, 2, 3]}", "pad", ("must be one number, [height, width] or "
                                                                "[top, bottom, left, right], got a list of 3")),
     ("conv: {filters: 4, kernel: 3, bias: 3}", "bias", "must be true or false, got 3"),

@@ -89,9 +89,9 @@ def test_control_character(tmp_path: Path) -> None:
     ("input: 8x8x3\nlayers: []\n", 2, "layers: there are no layers here"),
     ("input: 8x8x3\nlayers: {relu: 1}\n", 2, "layers: must be a list of layers, got a mapping"),
     (GOOD + "input: 4x4x3\n", 3, "duplicate key 'input'"),
-    ("input: 8x8x3\nlayers:\n  - {1: relu}\n", 3, "keys must be names, got 1"),
+    ("input: 8x8x3\nlayers:\n  - {1: relu}\n", 3, "layers[0]: keys must be names, got 1"),
     ("input: 8x8x3\nlayers:\n  - {on: relu}\n", 3,
-     "keys must be names, got True (YAML reads yes/no/on/off as booleans: quote it)"),
+     "layers[0]: keys must be names, got True (YAML reads yes/no/on/off as booleans: quote it)"),
 ], ids=["list", "text", "number", "null", "no-input", "no-layers", "no-layers-listed", "layers-mapping",
         "duplicate-key", "number-key", "boolean-key"])
 def test_top_level_that_is_not_a_spec(tmp_path: Path, text: str, line: int, message: str) -> None:

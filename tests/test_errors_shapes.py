@@ -150,7 +150,7 @@ def test_branch_shapes_must_agree(tmp_path: Path, items: list[str], message: str
      "concat takes a list of branches or a mapping of named branches, got the text 'relu'"),
     ("residual: {after: [relu]}", "layers[0].residual.body", "residual needs 'body'"),
     ("residual: {body: [relu], shortcut: projection}", "layers[0].residual.shortcut",
-     "must be 'identity', 'auto' or a list of layers, got 'projection'"),
+     "must be 'identity', 'auto' or a list of layers, got the text 'projection'"),
     ("residual: {body: relu}", "layers[0].residual.body", "must be a list of layers"),
 ], ids=["one-branch", "branches-not-a-list", "no-body", "unknown-shortcut", "body-not-a-list"])
 def test_malformed_branches(tmp_path: Path, item: str, field: str, message: str) -> None:

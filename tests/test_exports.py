@@ -211,9 +211,9 @@ def test_json_chain_and_totals(name: str) -> None:
 def test_vgg_comparison_matches_table_2_in_every_format() -> None:
     table_2 = [133, 133, 138, 144]  # VGG Table 2, "Number of parameters (in millions)", for A, B, D, E
     md = md_rows(produce("compare_vgg_totals.md"))
-    assert [int(c) for c in next(r for r in md if r[0] == "**params (M)**")[2:]] == table_2
+    assert [int(c) for c in next(r for r in md if r[0] == "**params (M)**")[1:]] == table_2  # no empty size column
     _, rows = tex_rows(produce("compare_vgg_totals.tex"))
-    assert [int(c) for c in next(r for r in rows if r[0] == "params (M)")[2:]] == table_2
+    assert [int(c) for c in next(r for r in rows if r[0] == "params (M)")[1:]] == table_2
     exact = next(r for r in csv.reader(io.StringIO(produce("compare_vgg_totals.csv"))) if r[0] == "params")
     assert [round(int(c) / 1e6) for c in exact[2:]] == table_2
     data = json.loads(produce("compare_vgg_totals.json"))

@@ -82,7 +82,7 @@ def test_prose_stays_the_default_where_a_command_has_it() -> None:
 def test_symbolic_summaries_take_every_format_too() -> None:
     """Before the document model a symbolic input printed the terminal table for csv, markdown and latex."""
     md = run(["summarize", ALEX, "--input", "Hx227x3", "--format", "markdown"], 0)
-    assert "| conv1 | conv 11x11/4 | (floor((H − 11)/4) + 1) x (55) x 96 |" in md
+    assert "| conv1 | conv 11x11/4 | (floor((H − 11)/4) + 1) × 55 × 96 |" in md
     rows = list(csv.reader(io.StringIO(run(["summarize", ALEX, "--input", "Hx227x3", "--format", "csv"], 0))))
     assert rows[0] == ["layer", "type", "output", "activations", "params", "MACs"]
     conv1 = rows[1]

@@ -104,13 +104,14 @@ def test_deep_nesting_is_refused_quickly(tmp_path: Path, text: str, line: int) -
 ], ids=["apply", "new", "name", "module", "custom", "binary", "set", "timestamp"])
 def test_tags_build_no_objects(tmp_path: Path, value: str, tag: str) -> None:
     message = error(tmp_path, f"input: 8x8x3\nlayers: [relu]\ndescription: {value}\n")
-    assert message == f"Error: bad.yaml:3: YAML tag {tag!r} is not allowed in a spec\n"
+    assert message == f"Error: bad.yaml:3: description: YAML tag {tag!r} is not allowed in a spec\n"
     assert not (tmp_path / "pwned").exists()
 
 
 def test_merge_keys_are_refused_too(tmp_path: Path) -> None:
     text = "input: 8x8x3\nbase: &b {filters: 4}\nlayers:\n  - conv: {<<: *b, kernel: 3}\n"
-    assert error(tmp_path, text) == "Error: bad.yaml:4: YAML tag 'tag:yaml.org,2002:merge' is not allowed in a spec\n"
+    assert error(tmp_path, text) == \
+        "Error: bad.yaml:4: layers[0].conv: YAML tag 'tag:yaml.org,2002:merge' is not allowed in a spec\n"
 
 
 # --- enormous sizes: exact, or refused with the limit ----------------------------------------------------------------------
@@ -174,8 +175,8 @@ def test_sizes_beyond_2_to_the_64_are_refused(tmp_path: Path, text: str, line: i
 def test_a_number_of_thousands_of_digits_is_refused_before_it_is_converted(tmp_path: Path) -> None:
     with Clock():
         message = error(tmp_path, "input: 8x8x3\nlayers:\n  - fc: {units: " + "9" * 100_000 + "}\n")
-    assert message == ("Error: bad.yaml:3: a number written with 100,000 digits is too large for any field (sizes "
-                       "are at most 2^64)\n")
+    assert message == ("Error: bad.yaml:3: layers[0].fc.units: a number written with 100,000 digits is too large for "
+                       "any field (sizes are at most 2^64)\n")
 
 
 @pytest.mark.parametrize(("text", "line", "field", "shape"), [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import random
 import sys
 import warnings
@@ -313,7 +314,9 @@ def test_imported_model_counts_what_torch_counts(exported, name):
 def test_containers_are_recovered(exported):
     text = {name: CliRunner().invoke(main, ["import", path]).output for name, (_m, _s, path) in exported.items()}
     assert "residual:" in text["resnet18"] and "repeat: 2" in text["resnet18"]
-    assert "shortcut: identity" in text["resnet18"] and "downsample_0" in text["resnet18"]
+    # the stages fold into one block (tests/test_import_blocks.py): projections are what `shortcut: auto` builds
+    assert "blocks:" in text["resnet18"] and "shortcut: auto" in text["resnet18"]
+    assert "first: {stride: 2}" in text["resnet18"]
     assert "relu6" in text["mobilenet_v2"] and "residual:" in text["mobilenet_v2"]
     assert "concat:" in text["squeezenet1_1"] and "ceil: true" in text["squeezenet1_1"]
     assert "dense:" in text["densenet_block"] and "count: 4" in text["densenet_block"]
@@ -536,3 +539,14 @@ def test_reading_onnx_skips_onnx_init_and_a_later_import_still_works() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], capture_output=True,
                          text=True, check=True).stdout.split()
     assert out[0] == "29" and out[1:] == ["False", "True", "True"]  # tiny.onnx: 29 nodes (docs/import.md)
+
+
+@pytest.mark.parametrize(("shape", "said"), [([4, 6, 6], "from -3"), ([6], "on the last axis (the width)")])
+def test_a_layer_norm_over_more_than_the_channels_is_not_the_specs_layernorm(tmp_path, shape, said):
+    """nn.LayerNorm([C, H, W]) has 2·C·H·W weights (288 here, torch's count) and nn.LayerNorm(W) normalises each
+    row: neither is the spec's layernorm (over the channels at each position, 2·C weights), so each is refused,
+    naming the node, rather than counted as 8."""
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.LayerNorm(shape))
+    assert sum(p.numel() for p in model[1].parameters()) == 2 * math.prod(shape)
+    path = export(model, tmp_path / "ln.onnx", 8)
+    _fails(path, "LayerNormalization", said)

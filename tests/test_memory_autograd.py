@@ -26,8 +26,9 @@ BATCH = 2
 
 
 def autograd_saved(spec: Any, shape: tuple[int, ...], batch: int = BATCH,
-                   dtype: torch.dtype = torch.float32) -> tuple[int, list[str]]:
-    """Bytes of the distinct activation storages autograd packs for backward, and one line per saved tensor."""
+                   dtype: torch.dtype = torch.float32, amp: torch.dtype | None = None) -> tuple[int, list[str]]:
+    """Bytes of the distinct activation storages autograd packs for backward, and one line per saved tensor.
+    amp: run the fp32 network under torch.autocast("cpu", amp), as automatic mixed precision does."""
     net = build_network(spec.layers, shape).to_empty(device="cpu").to(dtype)
     with torch.no_grad():
         for p in net.parameters():
@@ -48,23 +49,30 @@ def autograd_saved(spec: Any, shape: tuple[int, ...], batch: int = BATCH,
         return t
 
     torch.manual_seed(0)
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), \
+            torch.autocast("cpu", dtype=amp or torch.bfloat16, enabled=amp is not None):
         net(torch.randn(batch, *shape).to(dtype))
     return sum(seen.values()), log
 
 
-def check(text: str) -> None:
+AMP = {"fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+def check(text: str, amp: str | None = None) -> None:
+    """The estimate equals autograd's saved bytes; with amp ("fp16" or "bf16"), under CPU autocast."""
     try:
         spec = loads_spec(text)
-        report = analyze(spec, batch=BATCH)
+        report = analyze(spec, batch=BATCH, dtype=amp or "fp32")
     except SpecError:
         assume(False)
         raise
-    estimate = memory(report)
-    real, log = autograd_saved(spec, tuple(report.input))
+    estimate = memory(report, amp="cpu" if amp else None)
+    real, log = autograd_saved(spec, tuple(report.input), amp=AMP[amp] if amp else None)
     rows = [f"{r.name}: {r.bytes} {', '.join(r.kept)}" for r in estimate.rows if r.bytes]
     assert estimate.saved_bytes == real, f"{text}\nestimate rows:\n" + "\n".join(rows) + "\nautograd:\n" + \
         "\n".join(log)
+    if amp:
+        return
     # the device-dependent figure at fp32: CUDA keeps dropout's mask as bools (1 byte an element, not fp32's 4)
     masks = sum(r.bytes for r in estimate.rows if r.kind == "dropout") // 4
     assert [(b.kind, b.device, b.bytes) for b in estimate.bounds] == ([("dropout", "cuda", -3 * masks)] if masks else [])
@@ -323,3 +331,48 @@ def test_other_dtypes_match_autograd(dtype: str) -> None:
     if b < 4:
         expected.append(("batchnorm", stats * (4 - b)))
     assert sorted((x.kind, x.bytes) for x in m.bounds) == sorted(expected)
+
+
+# --- automatic mixed precision (torch.autocast over fp32 weights) -------------------------------------------
+
+AMP_TYPES = [*EVERY_TYPE, *(k for k in MODERN if k not in ("groupnorm", "channel_shuffle", "droppath")), "{groupnorm: {groups: 2}}", "{prelu: {slopes: channels}}", "instancenorm",
+             "{channel_shuffle: {groups: 2}}", "{droppath: {p: 0.5}}", "{fc: {units: 3, per_position: true}}",
+             "{upsample: {scale: 2}}", "{upsample: {scale: 2, mode: bilinear}}", "global_maxpool"]
+
+
+@pytest.mark.parametrize("amp", ["fp16", "bf16"])
+@pytest.mark.parametrize("item", AMP_TYPES)
+@pytest.mark.parametrize("position", ["first", "after a conv"])
+def test_every_layer_type_matches_autograd_under_autocast(item: str, position: str, amp: str) -> None:
+    """Under autocast each tensor has its own dtype: a convolution keeps a 16-bit copy of its fp32 input and of
+    its weights, layer scale's product is promoted to fp32, LRN's intermediates are fp32, batch norm's
+    statistics are in its weights' fp32."""
+    before = "" if position == "first" else "{conv: {filters: 4, kernel: 1}}, "
+    after = ", {fc: {units: 3}}" if item in ("flatten", "{fc: {units: 5}}", "global_avgpool", "global_maxpool") \
+        else ", {conv: {filters: 2, kernel: 1}}"
+    check(f"input: 6x7x4\nlayers: [{before}{item}{after}]", amp)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(text=networks(), amp=st.sampled_from(["fp16", "bf16"]))
+def test_random_networks_match_autograd_under_autocast(text: str, amp: str) -> None:
+    check(text, amp)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(layers=st.lists(vector_layer(), min_size=1, max_size=6), n=st.integers(1, 12),
+       first=st.sampled_from([[], [{"fc": {"units": 5}}], ["relu"], [{"dropout": {"p": 0.5}}]]))
+def test_random_vector_networks_match_autograd_under_autocast(layers: list[Any], n: int, first: list[Any]) -> None:
+    check(yaml.safe_dump({"input": n, "layers": first + layers}, default_flow_style=True, width=10**6), "fp16")
+
+
+@pytest.mark.parametrize("name", ["resnet50", "googlenet", "densenet121", "efficientnet_b0", "mobilenet_v3_small",
+                                  "convnext_tiny", "regnet_y_400mf", "shufflenet_v2_x1_0", "squeezenet1_1"])
+def test_shipped_specs_match_autograd_under_autocast(name: str) -> None:
+    """Each family's layers as they meet in a real network (gates, layer scale, LRN, dense concats, splits),
+    at 64x64 (GoogLeNet's 7x7 average pool needs 224), batch 2, under CPU autocast at fp16."""
+    spec = load_spec(name)
+    side = 224 if name == "googlenet" else 64
+    report = analyze(spec, input_shape=(spec.input[0], side, side), batch=BATCH, dtype="fp16")
+    real, _ = autograd_saved(spec, tuple(report.input), amp=torch.float16)
+    assert memory(report, amp="cpu").saved_bytes == real

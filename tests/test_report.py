@@ -188,3 +188,23 @@ def test_every_content_key_is_in_both_payloads() -> None:
     numeric = payload(load_spec(SPECS / "lenet5.yaml"))
     symbolic = content.symbolic(load_spec(SPECS / "alexnet.yaml"), _symbolic())
     assert set(numeric) == set(symbolic)  # the page's script reads the same keys from both
+
+
+def test_the_profile_charts_stay_readable_at_hundreds_of_rows() -> None:
+    """A flat chain of 300 convolutions: the page's charts sum the rows into at most charts.MAX_BARS bars (plus
+    the ten largest layers, named) instead of 600 bars; each sum is exact (8·8·8 = 512 values, 8·8·9 + 8 = 584
+    params per 3x3 conv of 8 filters on 8 channels, hand-counted)."""
+    from cnncalc import analyze, loads_spec
+    from cnncalc.charts import MAX_BARS, TOP
+    from cnncalc.report import charts
+
+    chain = ", ".join(["{conv: {filters: 8, kernel: 3, pad: 1}}"] * 300)
+    report = analyze(loads_spec(f"input: 8x8x8\nlayers: [{chain}]"))
+    svg = charts.profile(report, grouping.rows(report, 1))
+    bars = re.findall(r"<title>([^<]*): ([\d,]+)</title>", svg)
+    assert 2 * TOP < len(bars) <= 2 * (MAX_BARS + TOP)
+    activations = [int(v.replace(",", "")) for _, v in bars[:len(bars) // 2 - TOP]]
+    assert sum(activations) == 300 * 512
+    params = [int(v.replace(",", "")) for _, v in bars[len(bars) // 2 - TOP:len(bars) - 2 * TOP]]
+    assert sum(params) == 300 * 584
+    assert "300 layers summed into" in svg

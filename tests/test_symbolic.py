@@ -103,3 +103,18 @@ def test_numeric_commands_do_not_import_sympy() -> None:
             f"CliRunner().invoke(main, ['summarize', r'{SPECS / 'vgg16.yaml'}']); print('sympy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_symbolic_shapes_are_written_with_separators_that_cannot_be_misread(run, tmp_path) -> None:  # noqa: ANN001
+    """Issue 15: each axis's formula in parentheses and the axes joined by ' × ', in tables and in errors. AlexNet's
+    conv1 is (H − 11)/4 + 1 high (the slides' formula), its pool1 floor((H − 11)/8) (a 3x3/2 window on it)."""
+    out = run("summarize", SPECS / "alexnet.yaml", "--input", "HxWx3").output
+    assert "(floor((H − 11)/4) + 1) × (floor((W − 11)/4) + 1) × 96" in out
+    assert "floor((H − 11)/8) × floor((W − 11)/8) × 96" in out
+    assert "1xfloor" not in out and "+ 1x" not in out
+    spec = tmp_path / "branches.yaml"
+    spec.write_text("input: HxWx3\nlayers: [{conv: {filters: 8, kernel: 3, stride: 2}}, "
+                    "{concat: [[{conv: {filters: 2, kernel: 3}}], [{conv: {filters: 2, kernel: 1}}]]}]\n")
+    result = run("summarize", spec)
+    assert result.exit_code == 1
+    assert "((floor((H − 3)/2) − 1) × (floor((W − 3)/2) − 1) × 2)" in result.output

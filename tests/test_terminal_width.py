@@ -56,7 +56,8 @@ def in_terminal(args: list[str], columns: int) -> str:
 
 TABLES = {
     "summarize": (["summarize", "specs/resnet50.yaml"], [RESNET50_PARAMS, RESNET50_CONV1, RESNET50_FC]),
-    "memory": (["memory", "specs/resnet50.yaml"], [f"{4 * 25_557_032:,}"]),  # fp32 parameters: 4 bytes each
+    # fp32 parameters: 4 bytes each; a size keeps its unit on its line ("81.9 MB (78.1 / MiB)" at 80 before)
+    "memory": (["memory", "specs/resnet50.yaml"], [f"{4 * 25_557_032:,}", "81.9 MB (78.1 MiB)"]),
     "compare": (["compare", "specs/resnet18.yaml", "specs/resnet50.yaml"], [RESNET18_PARAMS, RESNET50_PARAMS]),
     "table": (["table", "specs/googlenet.yaml"], ["112×112×64", "inception (3a)"]),
     "explain": (["explain", "specs/alexnet.yaml", "--format", "table"], [ALEXNET_CONV1_WORKED, "34,944"]),

@@ -14,7 +14,7 @@ from typing import Any
 
 from cnncalc.analysis import analyze
 from cnncalc.dtypes import DTYPE_BYTES
-from cnncalc.errors import SpecError
+from cnncalc.errors import SpecError, shown
 from cnncalc.explain import Step, find_layer, layer_objects, solve, total_steps
 from cnncalc.figures import answer_text
 from cnncalc.grade.judge import (
@@ -31,9 +31,10 @@ from cnncalc.grade.judge import (
 from cnncalc.grade.read import LAYER_QUANTITIES, TOTAL_QUANTITIES, parse_answer
 from cnncalc.layers.base import Layer, Shape, show_shape
 from cnncalc.spec.inputs import parse_input
+from cnncalc.spec.load import load_spec
 from cnncalc.spec.model import Spec
 from cnncalc.spec.options import suggest, type_name
-from cnncalc.spec.parse import Parser, build_spec, load_spec
+from cnncalc.spec.parse import Parser, build_spec
 from cnncalc.spec.source import YMap, line_of, read_spec_file
 
 SETTINGS = ("id", "ask", "input", "layer", "spec", "variant", "dtype", "batch", "no_bias", "layers", "totals")
@@ -76,7 +77,7 @@ def grade_data(data: Any, *, file: str | None = None, base: Path = Path("."), ke
     for i, q in enumerate(questions):
         question = _question(q, i, line_of(questions, i), file, base, key)
         if question.id in seen:
-            raise SpecError(f"question id {question.id!r} is used twice", line=line_of(questions, i),
+            raise SpecError(f"question id {shown(question.id)} is used twice", line=line_of(questions, i),
                             field=f"questions[{i}].id")
         seen.add(question.id)
         out.append(question)
@@ -194,6 +195,14 @@ def _verdict(qid: str, target: str, quantity: str, raw: Any, line: int | None, w
     return Verdict(qid, target, quantity, answer_text(raw), j.right, j.expected, j.exact, j.why, solution, line)
 
 
+def _exists(path: Path) -> bool:
+    """Whether a question's spec file is there; a name the system refuses (too long, a NUL byte) is not."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
 def _spec_question(q: dict[str, Any], qid: str, ask: str, where: str, line: int | None, file: str | None,
                    base: Path, options: dict[str, Any], asks_key: bool = False) -> Question:
     raw_spec, spec_line = q["spec"], line_of(q, "spec")
@@ -203,18 +212,26 @@ def _spec_question(q: dict[str, Any], qid: str, ask: str, where: str, line: int 
                         field=f"{where}.variant")
     if isinstance(raw_spec, str):
         path = Path(raw_spec) if Path(raw_spec).is_absolute() else base / raw_spec
-        if not path.exists():
-            raise SpecError(f"no such spec file {raw_spec!r} (paths are relative to the answers file)",
+        if not _exists(path):
+            raise SpecError(f"no such spec file {shown(raw_spec)} (paths are relative to the answers file)",
                             line=spec_line, field=f"{where}.spec")
-        model = load_spec(path, variant=variant)
-        shown = raw_spec
+        try:
+            model = load_spec(path, variant=variant)
+        except SpecError as exc:  # the spec file's own errors name it; a variant it lacks is this file's
+            if exc.field != "--variant":
+                raise
+            raise SpecError(exc.message, line=line_of(q, "variant"), field=f"{where}.variant") from None
+        named = raw_spec
     elif isinstance(raw_spec, dict):
         try:
             model = build_spec(raw_spec, file=file, default_name=qid, variant=variant)
         except SpecError as exc:
+            if exc.field == "--variant":
+                raise SpecError(exc.message, file=file, line=line_of(q, "variant"), field=f"{where}.variant") \
+                    from None
             field_ = f"{where}.spec.{exc.field}" if exc.field else f"{where}.spec"
             raise SpecError(exc.message, file=file, line=exc.line, field=field_) from None
-        shown = "inline spec"
+        named = "inline spec"
     else:
         raise SpecError(f"must be a spec file's path or a spec, got {type_name(raw_spec)}", line=spec_line,
                         field=f"{where}.spec")
@@ -255,7 +272,7 @@ def _spec_question(q: dict[str, Any], qid: str, ask: str, where: str, line: int 
                                                                ("macs", "MACs", "macs", "macs"),
                                                                ("flops", "FLOPs", "flops", "flops")))
         else:
-            raise SpecError(f"no layer or block {name!r} in {report.model}{suggest(name, list(rows) + list(modules))}",
+            raise SpecError(f"no layer or block {shown(name)} in {report.model}{suggest(name, list(rows) + list(modules))}",
                             line=lline, field=lwhere)
         for key, raw in answers.items():
             if key not in LAYER_QUANTITIES:
@@ -280,7 +297,7 @@ def _spec_question(q: dict[str, Any], qid: str, ask: str, where: str, line: int 
                                  f"{where}.totals.{key}", subject, steps, asks_key))
     if not verdicts:
         raise SpecError("no answers: give 'layers' or 'totals'", line=line, field=where)
-    setting = f"{shown} ({report.model})" + ("" if options["count_biases"] else ", not counting biases")
+    setting = f"{named} ({report.model})" + ("" if options["count_biases"] else ", not counting biases")
     if options["dtype"] != "fp32" or options["batch"] != 1:
         setting += f", {options['dtype']}, batch {options['batch']}"
     return Question(qid, ask, setting, tuple(verdicts))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from cnncalc.errors import SpecError
+from cnncalc.errors import SpecError, shown
 from cnncalc.figures import answer_text, parse_bytes, parse_figure, parse_shape, parse_yes_no
 from cnncalc.spec.options import suggest, type_name
 from cnncalc.spec.source import line_of
@@ -134,7 +134,7 @@ def parse_answer(quantity: str, raw: Any) -> Answer:
     if quantity == "fits":
         yes = parse_yes_no(raw)
         if yes is None:
-            raise ValueError(f"cannot read {text!r}: write yes or no (or fits / doesn't fit)")
+            raise ValueError(f"cannot read {shown(text)}: write yes or no (or fits / doesn't fit)")
         return YesNo(yes, text)
     if quantity == "output":
         if parse_yes_no(raw) is not None:
@@ -145,17 +145,17 @@ def parse_answer(quantity: str, raw: Any) -> Answer:
         try:
             return _count(_result_part(text))
         except ValueError:
-            raise ValueError(f"cannot read {text!r} as an output: write a volume (55x55x96 or [96, 55, 55]), a size "
+            raise ValueError(f"cannot read {shown(text)} as an output: write a volume (55x55x96 or [96, 55, 55]), a size "
                              "(55, 2.33) or doesn't fit") from None
     if quantity == "memory":
         if m := _PRODUCT.fullmatch(text):
             total = parse_bytes(m[3]) if m[3] else None
             if m[3] and total is None:
-                raise ValueError(f"cannot read {m[3]!r} as bytes (write e.g. 93MB or 58 MiB)")
+                raise ValueError(f"cannot read {shown(m[3])} as bytes (write e.g. 93MB or 58 MiB)")
             try:
                 count = _count(m[1])
             except ValueError:
-                raise ValueError(f"cannot read {m[1]!r} as a count of values") from None
+                raise ValueError(f"cannot read {shown(m[1])} as a count of values") from None
             size = ByteSize(total[0], loose_step(m[3], total[1]), total[2], m[3]) if total and m[3] else None
             return MemoryProduct(count, int(m[2]), size, text)
         part = _result_part(text)
@@ -164,11 +164,11 @@ def parse_answer(quantity: str, raw: Any) -> Answer:
             return ByteSize(written[0], loose_step(part, written[1]), written[2], part)
     part = _result_part(text)
     if parse_bytes(part) is not None and quantity != "memory":
-        raise ValueError(f"{text!r} is a size in bytes; {quantity} is a count")
+        raise ValueError(f"{shown(text)} is a size in bytes; {quantity} is a count")
     try:
         return _count(part)
     except ValueError:
-        raise ValueError(f"cannot read {text!r} as a number (examples: 34944, 34,944, 35K, 138M)") from None
+        raise ValueError(f"cannot read {shown(text)} as a number (examples: 34944, 34,944, 35K, 138M)") from None
 
 
 def parse_expect(value: Any, line: int | None, field: str, *, totals: bool = False) -> tuple[tuple[str, str], ...]:

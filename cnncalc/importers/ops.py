@@ -188,7 +188,16 @@ class Ops:
         return Item("bn", self._eps(node, {}), node)
 
     def op_LayerNormalization(self, node: Node) -> Item:
-        opts = self._eps(node, {})
+        """The spec's layernorm: over a vector, or over the channels at each position (`channels_only`, from a
+        channels-last LayerNorm between two transposes, rewrite.py). Over C·H·W, or over W alone, it is another
+        layer (C·H·W or W weights), not mapped."""
+        rank = len(self.shape(node.inputs[0]) or ())
+        axis = node.attrs.get("axis", -1)
+        last = rank == 4 and axis in (-1, 3)  # the channels only inside a permute to channels-last (patterns.py)
+        if not node.attrs.get("channels_only") and not (rank == 2 and axis in (-1, 1)) and not last:
+            raise self.unmapped(node, f"a layer norm over the axes from {axis} of a {rank}-d tensor (the spec's "
+                                      "layernorm is over the channels at each position, or over a vector)")
+        opts = self._eps(node, {"last_axis": True} if last and not node.attrs.get("channels_only") else {})
         if len(node.inputs) < 2 or not node.inputs[1]:
             opts["affine"] = False
         return Item("layernorm", opts, node)

@@ -1,20 +1,25 @@
-"""Recovered spec items → YAML text a person can read and edit: names from the graph, runs folded into `repeat:`.
+"""Recovered spec items → YAML text a person can read and edit: names from the graph, runs folded into `repeat:`,
+stages into `blocks:`.
 
 Names come from the exporter's node names, which are module paths: '/layer1/layer1.0/conv1/Conv' is the layer
 `conv1` inside the container whose layers all live under /layer1/layer1.0/ (named `layer1_0`). Consecutive items
 that print the same (the same structure, options and names) fold into one item with `repeat: N`, and consecutive
 dense steps with the same body into one `dense: {count: N}`: exact, since the spec would expand them back to the
-same layers.
+same layers. Containers that differ only in their widths and strides (a network's stages) become `blocks:` with
+arguments (blocks_fold.py); that spec is written only when it analyses to the unfolded one's layers and numbers.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
 from typing import Any
 
-from cnncalc.errors import SpecError
+from cnncalc.errors import CnnCalcError, SpecError
+from cnncalc.importers import blocks_fold
+from cnncalc.importers.blocks_fold import Block, BlockUse, common_prefix
 from cnncalc.importers.graph import Dim, Graph
 from cnncalc.importers.ops import Item
 
@@ -22,6 +27,7 @@ RESERVED = {"input", "TOTAL", "total", "add", "concat", "shortcut", "mul"}
 PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 GENERIC = {"main_graph", "torch_jit", "torch-jit-export", "graph", "model", "onnx_graph"}
 YAML_WORDS = {"yes", "no", "on", "off", "true", "false", "null", "y", "n", "none", "~"}
+EXPRESSION = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*( \* [0-9]+)?")  # a block's `$width * 4`: plain YAML, as in specs
 
 
 def module_path(item: Item) -> tuple[str, ...]:
@@ -55,19 +61,7 @@ def assign_paths(items: list[Item]) -> None:
         for seq in children(item):
             assign_paths(seq)
             paths.extend(i.path for i in seq if i.path)
-        item.path = _common(paths)
-
-
-def _common(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
-    if not paths:
-        return ()
-    prefix = paths[0]
-    for p in paths[1:]:
-        n = 0
-        while n < min(len(prefix), len(p)) and prefix[n] == p[n]:
-            n += 1
-        prefix = prefix[:n]
-    return prefix
+        item.path = common_prefix(paths)
 
 
 def name_all(items: list[Item], parent: tuple[str, ...], taken: set[str] | None = None) -> None:
@@ -98,28 +92,43 @@ def name_all(items: list[Item], parent: tuple[str, ...], taken: set[str] | None 
 
 
 def fold(items: list[Item]) -> list[Item]:
-    """Consecutive dense steps with one body → one dense; consecutive identical items → `repeat:`."""
+    """Consecutive dense steps with one body → one dense; consecutive identical items → `repeat:`, at every level."""
+    fold_inside(items)
+    return merge(items)
+
+
+def fold_inside(items: list[Item]) -> None:
+    """fold() on the parts of each item, in place: the top level is left for merge (or blocks_fold first)."""
     for item in items:
         for key, part in item.parts.items():
             if key == "branches":
                 item.parts[key] = [fold(b) for b in part]
             elif isinstance(part, list):
                 item.parts[key] = fold(part)
+
+
+def merge(items: list[Item]) -> list[Item]:
+    """One level's runs folded: new items, the given ones left as they are (the writer renders them twice)."""
     out: list[Item] = []
     for item in items:
         last = out[-1] if out else None
         if last is not None and item.kind == "dense" == last.kind and last.repeat == 1 and \
                 _text(last.parts["body"]) == _text(item.parts["body"]):
             last.opts["count"] += item.opts["count"]
-            last.path = _common([last.path, item.path]) if last.path and item.path else last.path
+            last.path = common_prefix([last.path, item.path]) if last.path and item.path else last.path
             last.node = last.node or item.node
             continue
-        if last is not None and render_body(last) == render_body(item):
+        if last is not None and render_body(last) == render_body(item) and not _overrides(last, item):
             last.repeat += item.repeat
-            last.path = _common([last.path, item.path]) if last.path and item.path else ()
+            last.path = common_prefix([last.path, item.path]) if last.path and item.path else ()
             continue
-        out.append(item)
+        out.append(dataclasses.replace(item, opts=dict(item.opts)))
     return out
+
+
+def _overrides(*items: Item) -> bool:
+    """A block use whose first copy differs: two such runs are not one run of twice the count."""
+    return any(isinstance(i, BlockUse) and i.first for i in items)
 
 
 def _text(items: list[Item]) -> str:
@@ -142,6 +151,8 @@ def fmt(value: Any) -> str:
     if value is None:
         return "null"
     text = str(value)
+    if EXPRESSION.fullmatch(text):
+        return text
     return text if PLAIN.fullmatch(text) and text.lower() not in YAML_WORDS else json.dumps(text)
 
 
@@ -163,7 +174,9 @@ def render(item: Item, indent: str, *, with_name: bool = True) -> list[str]:
         head.append(f"repeat: {item.repeat}")
     note = f"  # {item.comment}" if item.comment else ""
     if not item.parts:
-        return [f"{indent}- {{{', '.join([*head, layer_text(item)])}}}{note}"]
+        first = [f"first: {{{', '.join(f'{k}: {fmt(v)}' for k, v in item.first.items())}}}"] \
+            if isinstance(item, BlockUse) and item.first else []
+        return [f"{indent}- {{{', '.join([*head, layer_text(item), *first])}}}{note}"]
     lines = [f"{indent}- {head[0]}" if head else f"{indent}-"]
     lines += [f"{indent}  {h}" for h in head[1:]]
     inner = indent + "  "
@@ -171,7 +184,8 @@ def render(item: Item, indent: str, *, with_name: bool = True) -> list[str]:
         lines.append(f"{inner}residual:")
         lines += _seq("body", item.parts["body"], inner + "  ")
         shortcut = item.parts["shortcut"]
-        lines += [f"{inner}  shortcut: identity"] if shortcut == "identity" else _seq("shortcut", shortcut, inner + "  ")
+        lines += [f"{inner}  shortcut: {shortcut}"] if isinstance(shortcut, str) else _seq("shortcut", shortcut,
+                                                                                            inner + "  ")
         if item.parts.get("after"):
             lines += _seq("after", item.parts["after"], inner + "  ")
     elif item.kind == "gate":
@@ -199,7 +213,8 @@ def branch_names(item: Item) -> list[str]:
     names: list[str] = []
     for i, branch in enumerate(item.parts["branches"]):
         paths = [b.path for b in branch if b.path]
-        common = _common(paths)[len(item.path):] if paths and _common(paths)[:len(item.path)] == item.path else ()
+        prefix = common_prefix(paths)
+        common = prefix[len(item.path):] if paths and prefix[:len(item.path)] == item.path else ()
         name = clean(common[0]) if common else ""
         names.append(name if name and name not in names and PLAIN.fullmatch(name) else f"b{i + 1}")
     return names
@@ -225,15 +240,56 @@ def _symbol(dim: Dim, default: str) -> str:
 
 
 def write(graph: Graph, items: list[Item], warnings: list[str]) -> str:
+    """The spec text: with `blocks:` where they are exact (checked here, layer by layer), else without."""
     assign_paths(items)
     name_all(items, ())
-    items = fold(items)
+    fold_inside(items)
+    blocks, uses = blocks_fold.fold(items, graph.shapes)
+    folded = _document(graph, warnings, items, blocks, _named(merge(uses))) if blocks else ""
+    plain = _document(graph, warnings, items, [], _named(merge(items)))
+    if folded and _same_numbers(plain, folded):
+        return folded
+    return plain
+
+
+def _named(items: list[Item]) -> list[Item]:
     name_all(items, ())
+    return items
+
+
+def _same_numbers(plain: str, folded: str) -> bool:
+    """Whether the folded spec analyses to the plain one's layers: the same kinds, shapes, params, buffers, MACs,
+    FLOPs and activations, row by row (the names may differ: `layer2.0.shortcut.conv` for `downsample_0`).
+    A spec that does not analyse here (the plain one's error is the reader's to see) keeps the plain text.
+    A symbolic input (HxWx3) is checked at 224 for each symbol, with numbers (formulas would need sympy, ~1 s):
+    what folding writes does not depend on the size (its values are the graph's own whole numbers, and `auto` is
+    written for a projection only where the channels change or the sizes are numbers, blocks_fold.py)."""
+    from cnncalc.analysis import analyze
+    from cnncalc.spec.parse import loads_spec
+
+    def rows(text: str) -> list[tuple[Any, ...]]:
+        text = re.sub(r"^input: (.*)$", lambda m: "input: " + "x".join(d if d.isdigit() else "224"
+                                                                     for d in m[1].split("x")), text, count=1,
+                      flags=re.MULTILINE)
+        return [(r.kind, r.input, r.output, r.weights, r.biases, r.buffers, r.macs, r.flops, r.activations,
+                 r.new_tensor) for r in analyze(loads_spec(text)).layers]
+
+    try:
+        want = rows(plain)
+    except CnnCalcError:
+        return False
+    try:
+        return rows(folded) == want
+    except Exception:  # noqa: BLE001 - whatever goes wrong with the folded spec, the plain one is exact
+        return False
+
+
+def _document(graph: Graph, warnings: list[str], flat: list[Item], blocks: list[Block], items: list[Item]) -> str:
     onnx_file = bool(graph.source) and not graph.source.startswith("torch:")
     where = graph.source or "a graph"
     lines = [(f"# Imported by `cnncalc import` from {where} ({len(graph.nodes):,} nodes): "
               "the layers' shapes and options from the graph, no weights read.")]
-    if onnx_file and _folded_bn(items):  # only an exporter folds batch norm: a traced module has what it has
+    if onnx_file and _folded_bn(flat):  # only an exporter folds batch norm: a traced module has what it has
         lines.append("# Convolutions with biases and no batch norm after them: if the model was trained with batch "
                      "norm, the exporter folded it into the convolutions (torch.onnx.export in eval mode does), and "
                      "these counts are the folded model's (a bias of C per conv where batch norm had 2C params).")
@@ -244,6 +300,13 @@ def write(graph: Graph, items: list[Item], warnings: list[str]) -> str:
     if name:
         lines.append(f"name: {fmt(name)}")
     lines.append(f"input: {input_text(graph)}")
+    if blocks:
+        lines.append("blocks:")
+        for block in blocks:
+            lines.append(f"  {block.name}:")
+            if block.args:
+                lines.append(f"    args: {{{', '.join(f'{k}: {fmt(v)}' for k, v in block.args.items())}}}")
+            lines += render(block.body, "  ", with_name=False)[1:]  # the body's lines without the item's `-`
     lines.append("layers:")
     for item in items:
         lines += render(item, "  ")

@@ -324,9 +324,10 @@ class Builder:
             if item.kind in ("const_op", "erf", "reshape", "transpose"):
                 assert item.node is not None
                 item = self.keep_opaque(item.node, self.ops.unmapped(item.node))
-            elif item.kind == "fc" and item.opts.pop("last_axis", False):
+            elif item.kind in ("fc", "layernorm") and item.opts.pop("last_axis", False):
                 assert item.node is not None
-                item = self.keep_opaque(item.node, self.ops.unmapped(item.node, "a matrix product on the last axis "
+                what = "a matrix product" if item.kind == "fc" else "a layer norm"
+                item = self.keep_opaque(item.node, self.ops.unmapped(item.node, f"{what} on the last axis (the width) "
                                                                       "of a feature map, not inside a permute to "
                                                                       "channels-last and back (ConvNeXt)"))
             if item.kind in ACTIVATIONS and out and out[-1].kind == "residual" and not out[-1].parts.get("after_done"):

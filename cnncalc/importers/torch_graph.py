@@ -17,7 +17,7 @@ ResNet-50 built on the meta device (torch 2.13 CPU, 2 shared cores; tests/test_i
 
 (Of the fresh-process time, about 1.7 s is torch's first meta-device forward, paid by both.) Beyond speed, fx
 keeps every torch.nn module as one node whose attributes (kernel_size, stride, padding, groups, eps...) are an
-ONNX node's, and names it by its module path (`layer1.0.conv1`), which becomes the spec's row name; export
+ONNX node's, and names it by its module path (`layer1.0.conv1`, written `/layer1/layer1.0/conv1/Conv` as torch.onnx names it), which names the spec's rows and stages; export
 lowers to aten convolution / batch_norm calls whose module had to be recovered from metadata. fx's limit is
 data-dependent control flow (`if x.sum() > 0:`): such a model fails to trace with a clear error that says to
 export it to ONNX instead. Python control flow on attributes or shapes (torchvision's `if self.downsample`,
@@ -38,7 +38,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cnncalc.errors import CnnCalcError
+from cnncalc.errors import CnnCalcError, clipped, shown
 from cnncalc.importers.graph import Graph
 
 PREFIX = "torch:"
@@ -63,7 +63,7 @@ def parse_ref(ref: str) -> tuple[str, str]:
     body = ref.removeprefix(PREFIX)
     target, sep, factory = body.rpartition(":")
     if not sep or not target or not all(p.isidentifier() for p in factory.split(".")):
-        raise TorchImportError(f"{ref}: expected torch:MODULE:FACTORY or torch:FILE.py:FACTORY "
+        raise TorchImportError(f"{clipped(ref)}: expected torch:MODULE:FACTORY or torch:FILE.py:FACTORY "
                                "(as torch:torchvision.models:resnet50 or torch:./mynet.py:Net)")
     return target, factory
 
@@ -83,16 +83,16 @@ def load_module(ref: str, target: str) -> Any:
         try:
             return importlib.import_module(target)
         except ModuleNotFoundError as exc:
-            raise TorchImportError(f"{ref}: no module named {exc.name or target!r}") from None
+            raise TorchImportError(f"{clipped(ref)}: no module named {shown(exc.name or target)}") from None
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - whatever the module's own code raises
-            raise TorchImportError(f"{ref}: importing {target} failed: {_first_line(exc)}") from None
+            raise TorchImportError(f"{clipped(ref)}: importing {clipped(target)} failed: {_first_line(exc)}") from None
     path = Path(target).expanduser()
     if not path.is_file():
-        raise TorchImportError(f"{ref}: no such file {target}")
+        raise TorchImportError(f"{clipped(ref)}: no such file {clipped(target)}")
     name = "cnncalc_torch_" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
-        raise TorchImportError(f"{ref}: {target} is not a Python file")
+        raise TorchImportError(f"{clipped(ref)}: {clipped(target)} is not a Python file")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     folder = str(path.resolve().parent)
@@ -101,7 +101,7 @@ def load_module(ref: str, target: str) -> Any:
         spec.loader.exec_module(module)
     except (Exception, SystemExit) as exc:  # noqa: BLE001
         sys.modules.pop(name, None)
-        raise TorchImportError(f"{ref}: running {target} failed: {_first_line(exc)}") from None
+        raise TorchImportError(f"{clipped(ref)}: running {clipped(target)} failed: {_first_line(exc)}") from None
     finally:
         if folder in sys.path:
             sys.path.remove(folder)
@@ -115,17 +115,17 @@ def load_model(ref: str) -> Any:
     factory: Any = load_module(ref, target)
     for part in factory_name.split("."):
         if not hasattr(factory, part):
-            raise TorchImportError(f"{ref}: {target} has no attribute {factory_name!r}")
+            raise TorchImportError(f"{clipped(ref)}: {clipped(target)} has no attribute {shown(factory_name)}")
         factory = getattr(factory, part)
     if not callable(factory):
-        raise TorchImportError(f"{ref}: {target}.{factory_name} is not callable")
+        raise TorchImportError(f"{clipped(ref)}: {clipped(target)}.{clipped(factory_name)} is not callable")
     try:
         with torch.device("meta"):
             model = factory()
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - the factory is the user's code
-        raise TorchImportError(f"{ref}: calling {factory_name}() failed: {_first_line(exc)}") from None
+        raise TorchImportError(f"{clipped(ref)}: calling {clipped(factory_name)}() failed: {_first_line(exc)}") from None
     if not isinstance(model, torch.nn.Module):
-        raise TorchImportError(f"{ref}: {factory_name}() returned {type(model).__name__}, not a torch.nn.Module")
+        raise TorchImportError(f"{clipped(ref)}: {clipped(factory_name)}() returned {type(model).__name__}, not a torch.nn.Module")
     return model.eval()
 
 
@@ -133,7 +133,7 @@ def read(ref: str, input_size: tuple[int, int, int] | str | None) -> Graph:
     """`torch:MODULE:FACTORY` (or FILE.py) at a (C, H, W) input (or the text of --input, HxWxC) → its Graph.
     Runs the module's code (see above)."""
     if input_size is None:
-        raise TorchImportError(f"{ref}: a PyTorch module has no input size of its own; give one with --input "
+        raise TorchImportError(f"{clipped(ref)}: a PyTorch module has no input size of its own; give one with --input "
                                "(as --input 224x224x3)")
     if isinstance(input_size, str):
         from cnncalc.spec.inputs import parse_input

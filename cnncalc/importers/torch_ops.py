@@ -65,12 +65,22 @@ class Emitter:
             self.shapes[n.name] = shape
         while inputs and inputs[-1] == "":
             inputs = inputs[:-1]  # an omitted optional input at the end is left out, as exporters do
+        if name and name in self.modules:
+            name = onnx_scope(name, op)
         unique, k = name, 0
         while unique in self.names:  # a module called twice (torchvision's one `relu` per block)
             k += 1
             unique = f"{name}_{k}"
         self.names.add(unique)
         self.nodes.append(Node(unique, op, tuple(inputs), outs, attrs))
+
+
+def onnx_scope(target: str, op: str) -> str:
+    """A module's node named as torch.onnx.export names it, '/layer1/layer1.0/conv1/Conv' for `layer1.0.conv1`,
+    so that spec_yaml reads one naming scheme (module paths become row and block names) for both importers."""
+    parts = target.split(".")
+    scopes = [".".join(parts[:i + 1]) if part.isdigit() else part for i, part in enumerate(parts)]
+    return "/" + "/".join(scopes) + "/" + op
 
 
 # --- modules (call_module) -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cnncalc.layers.base import KEEPS_INPUT, KEEPS_OUTPUT, Facts, Layer, Saved, Shape, numel, register
+from cnncalc.spec.options import type_name
 
 if TYPE_CHECKING:
     from cnncalc.spec.options import Options
@@ -71,7 +72,7 @@ class Activation(Layer):
         elif fn == "gelu":
             approximate = opts.take("approximate", "none")
             if approximate not in APPROXIMATE:
-                raise opts.error("approximate", f"must be none or tanh (nn.GELU's approximate), got {approximate!r}")
+                raise opts.error("approximate", f"must be none or tanh (nn.GELU's approximate), got {type_name(approximate)}")
             out["approximate"] = approximate
         return out
 
@@ -112,7 +113,7 @@ class PReLU(Layer):
     def parse(cls, kind: str, opts: Options) -> dict[str, object]:
         slopes = opts.take("slopes", 1)
         if slopes not in (1, "channels"):
-            raise opts.error("slopes", f"must be 1 or channels (nn.PReLU's num_parameters), got {slopes!r}")
+            raise opts.error("slopes", f"must be 1 or channels (nn.PReLU's num_parameters), got {type_name(slopes)}")
         return {"per_channel": slopes == "channels"}
 
     def describe(self) -> str:

@@ -38,11 +38,33 @@ def numel(shape: Shape) -> int:
 
 
 def show_shape(shape: Shape) -> str:
-    """The slides' notation: 55x55x96 (H×W×C) for feature maps, 4096 for vectors."""
-    if len(shape) == 3:
-        c, h, w = shape
-        return f"{h}x{w}x{c}"
-    return "x".join(str(d) for d in shape)
+    """The slides' notation: 55x55x96 (H×W×C) for feature maps, 4096 for vectors. A symbolic size is written
+    as a person writes it, each formula in parentheses and the axes joined by " × ", so that
+    `(floor(H/2 − 1/2) + 1) × (floor(W/2 − 1/2) + 1) × 64` cannot be misread as one product."""
+    dims = (shape[1], shape[2], shape[0]) if len(shape) == 3 else tuple(shape)
+    if all(isinstance(d, int) for d in dims):
+        return "x".join(str(d) for d in dims)
+    from cnncalc.arithmetic.printing import human  # only here: sympy is loaded once a size is symbolic
+
+    def one(d: object) -> str:
+        text = human(d)
+        return text if len(dims) == 1 or isinstance(d, int) or text.isidentifier() or _one_call(text) \
+            else f"({text})"
+
+    return " × ".join(one(d) for d in dims)
+
+
+def _one_call(text: str) -> bool:
+    """'floor((H − 11)/8)': one function call, already bracketed (its first '(' closes at the end)."""
+    head, paren, _ = text.partition("(")
+    if not paren or not head.isidentifier():
+        return False
+    depth = 0
+    for i, ch in enumerate(text[len(head):]):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return i == len(text) - len(head) - 1
+    return False
 
 
 @dataclass(frozen=True)
@@ -92,7 +114,8 @@ class Saved:
     tensor "input" or "output": the layer's own input or result, which other layers may keep too (one tensor,
     counted once). tensor "": a tensor of the layer's own (indices, a mask, an intermediate): `numel` elements
     per sample (in all when per_sample is False) of `itemsize` bytes (0: the spec's dtype); `cuda_itemsize`,
-    where CUDA keeps another element type (with cuda_at_least, only where the dtype is narrower).
+    where CUDA keeps another element type (with cuda_at_least, only where the dtype is narrower); `cast_numel`,
+    the elements it has when autocast casts it to another dtype (a fresh tensor: im2col's buffer is not kept).
     """
 
     what: str
@@ -102,6 +125,7 @@ class Saved:
     per_sample: bool = True
     cuda_itemsize: int | None = None
     cuda_at_least: bool = False
+    cast_numel: int = 0
 
 
 KEEPS_INPUT = (Saved("input", "input"),)

@@ -24,6 +24,7 @@ from cnncalc.layers.base import (
     pair_text,
     register,
 )
+from cnncalc.spec.options import type_name
 
 if TYPE_CHECKING:
     from cnncalc.spec.options import Options
@@ -65,7 +66,7 @@ def parse_window(opts: Options, *, kernel_default: object = ...) -> dict[str, ob
         pad = (arithmetic.same_padding(kernel[0], dilation[0]), arithmetic.same_padding(kernel[1], dilation[1]))
         mode = "same"
     elif isinstance(pad_value, str):
-        raise opts.error("pad", f"must be a number, [height, width], 'same' or 'valid', got {pad_value!r}")
+        raise opts.error("pad", f"must be a number, [height, width], 'same' or 'valid', got {type_name(pad_value)}")
     else:
         pad, mode = opts.padding("pad"), ""
     return {"kernel": kernel, "stride": stride, "pad": pad, "pad_mode": mode, "dilation": dilation}
@@ -276,4 +277,4 @@ class LocallyConnected(Windowed):
         if not known(columns, padded):  # symbolic sizes: no max to take (memory needs numbers)
             return (Saved("im2col columns", numel=columns),)
         return (Saved(f"im2col columns ({columns:,} values, buffer {max(columns, padded):,})",
-                      numel=max(columns, padded)),)
+                      numel=max(columns, padded), cast_numel=columns),)

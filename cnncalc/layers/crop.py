@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from cnncalc.arithmetic.sizes import known
 from cnncalc.errors import SpecError
 from cnncalc.layers.base import Facts, Layer, Shape, need_map, register, show_shape
+from cnncalc.spec.options import type_name
 
 if TYPE_CHECKING:
     from cnncalc.spec.options import Options
@@ -35,7 +36,7 @@ class Crop(Layer):
         if opts.has("to"):
             to = opts.take("to")
             if to != "concat":
-                raise opts.error("to", f"crop: {{to: concat}} is the only target, got {to!r}")
+                raise opts.error("to", f"crop: {{to: concat}} is the only target, got {type_name(to)}")
             return {"size": None}
         return {"size": opts.pair("size")}
 

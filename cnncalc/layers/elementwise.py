@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cnncalc.layers.base import KEEPS_INPUT, KEEPS_OUTPUT, Facts, Layer, Saved, Shape, need_map, numel, register
+from cnncalc.spec.options import type_name
 
 if TYPE_CHECKING:
     from cnncalc.spec.options import Options
@@ -152,7 +153,7 @@ class DropPath(Layer):
         p = opts.real("p", low=0.0, high=1.0, high_open=True)  # required: torchvision's StochasticDepth(p, mode)
         mode = opts.take("mode", "row")
         if mode not in ("row", "batch"):
-            raise opts.error("mode", f"must be row or batch (torchvision's StochasticDepth), got {mode!r}")
+            raise opts.error("mode", f"must be row or batch (torchvision's StochasticDepth), got {type_name(mode)}")
         return {"p": p, "mode": mode}
 
     def describe(self) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cnncalc.layers.base import Facts, Layer, Pair, Shape, need_map, pair_text, register
+from cnncalc.spec.options import type_name
 
 if TYPE_CHECKING:
     from cnncalc.spec.options import Options
@@ -36,7 +37,7 @@ class Upsample(Layer):
     def parse(cls, kind: str, opts: Options) -> dict[str, object]:
         mode = opts.take("mode", "nearest")
         if mode not in UPSAMPLE_MODES:
-            raise opts.error("mode", f"must be nearest or bilinear, got {mode!r}")
+            raise opts.error("mode", f"must be nearest or bilinear, got {type_name(mode)}")
         if opts.has("scale") and opts.has("size"):
             raise opts.error("size", "give one of scale (a factor) and size ([height, width]), not both")
         scale = None if opts.has("size") else opts.pair("scale", 2)

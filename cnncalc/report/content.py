@@ -78,7 +78,7 @@ def numeric(spec: Spec, report: Report) -> dict[str, Any]:
         "table": html.table(_first(summary, Table)),
         "facts": html.facts(_first(summary, Facts)),
         "rf": html.table(_first(rf, Table), "sortable rf"),
-        "charts": charts.profile(report.model, depth_rows),
+        "charts": charts.profile(report, depth_rows),
     }
 
 

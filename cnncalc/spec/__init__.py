@@ -2,7 +2,7 @@
 
 Modules, from the bottom up: source (YAML with line numbers), options (reading one layer's options), expr
 (`$...` block arguments), shorthand ('conv3-64'), inputs and symbolic_input (the input size), model (Spec),
-row_count (the size limit), parse (the whole spec).
+row_count (the size limit), parse (the whole spec), load (a file, a zoo name or a model: SPEC).
 
 The names below are imported on first use. A package's __init__ runs whenever any of its modules is imported,
 and the low modules here (source, options) serve modules below the parser — cnncalc.grade.read checks `expect:`
@@ -16,7 +16,7 @@ from typing import Any
 
 _EXPORTS = {
     "Spec": "cnncalc.spec.model",
-    "load_spec": "cnncalc.spec.parse", "loads_spec": "cnncalc.spec.parse",
+    "load_spec": "cnncalc.spec.load", "loads_spec": "cnncalc.spec.parse",
     "parse_input": "cnncalc.spec.inputs",
 }
 

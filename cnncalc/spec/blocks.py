@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cnncalc.errors import SpecError
+from cnncalc.errors import SpecError, shown, shown_names
 from cnncalc.layers.base import Shape
 from cnncalc.spec.expr import substitute
 from cnncalc.spec.options import suggest, type_name
@@ -36,24 +36,24 @@ def arguments(kind: str, definition: dict[str, Any], value: Any, line: int | Non
                         line=line_of(definition, "args"), field=f"blocks.{kind}.args")
     names = list(declared)
     if not names and value is not None and value != {} and value != []:
-        raise SpecError(f"block {kind!r} takes no arguments, got {type_name(value)}", line=line, field=path)
+        raise SpecError(f"block {shown(kind)} takes no arguments, got {type_name(value)}", line=line, field=path)
     if value is None:
         given: dict[str, Any] = {}
     elif isinstance(value, list):
         if len(value) > len(names):
-            raise SpecError(f"block {kind!r} takes {len(names)} arguments ({', '.join(names)}), got {len(value)}",
+            raise SpecError(f"block {shown(kind)} takes {len(names)} arguments ({shown_names(names)}), got {len(value)}",
                             line=line, field=path)
         given = dict(zip(names, value))
     elif isinstance(value, dict):
         for key in value:
             if key not in declared:
-                raise SpecError(f"block {kind!r} has no argument {key!r}{suggest(key, names)}",
+                raise SpecError(f"block {shown(kind)} has no argument {shown(key)}{suggest(key, names)}",
                                 line=line_of(value, key), field=f"{path}.{key}")
         given = dict(value)
     elif len(names) == 1:
         given = {names[0]: value}
     else:
-        raise SpecError(f"block {kind!r} takes arguments {', '.join(names)}: give a list or a mapping",
+        raise SpecError(f"block {shown(kind)} takes arguments {shown_names(names)}: give a list or a mapping",
                         line=line, field=path)
     args = {}
     for name in names:
@@ -63,7 +63,7 @@ def arguments(kind: str, definition: dict[str, Any], value: Any, line: int | Non
         elif declared[name] is not None:
             args[name] = declared[name]
         else:
-            raise SpecError(f"block {kind!r} needs argument {name!r}", line=line, field=path)
+            raise SpecError(f"block {shown(kind)} needs argument {shown(name)}", line=line, field=path)
     return args
 
 

@@ -14,7 +14,7 @@ import operator
 import re
 from typing import Any
 
-from cnncalc.errors import SpecError
+from cnncalc.errors import SpecError, shown, shown_names
 from cnncalc.limits import MAX_EXPRESSION
 from cnncalc.spec.options import type_name
 from cnncalc.spec.source import YList, YMap, line_of
@@ -44,13 +44,13 @@ def evaluate(text: str, scope: dict[str, Any]) -> Any:
     try:
         tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        raise SpecError(f"cannot read the expression {text!r}") from None
+        raise SpecError(f"cannot read the expression {shown(text)}") from None
     try:
         return _eval(tree.body, scope, text)
     except ZeroDivisionError:
-        raise SpecError(f"{text!r} divides by zero") from None
+        raise SpecError(f"{shown(text)} divides by zero") from None
     except OverflowError:
-        raise SpecError(f"{text!r} gives a number too large for a fraction") from None
+        raise SpecError(f"{shown(text)} gives a number too large for a fraction") from None
     except TypeError:  # sympy refuses the truth value of a formula
         raise symbolic_refusal(text) from None
 
@@ -61,7 +61,7 @@ def is_symbolic(value: Any) -> bool:
 
 
 def symbolic_refusal(text: str) -> SpecError:
-    return SpecError(f"{text!r} depends on a symbolic input size, whose value is not known: a condition on it "
+    return SpecError(f"{shown(text)} depends on a symbolic input size, whose value is not known: a condition on it "
                      "cannot be decided (give the input as numbers, e.g. --input 224x224x3)")
 
 
@@ -69,7 +69,7 @@ def _number(value: Any, text: str, op: str) -> int | float:
     if is_symbolic(value):
         return value  # type: ignore[no-any-return]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SpecError(f"{text!r}: {op} needs numbers, got {type_name(value)}")
+        raise SpecError(f"{shown(text)}: {op} needs numbers, got {type_name(value)}")
     return value
 
 
@@ -80,8 +80,8 @@ def _eval(node: ast.AST, scope: dict[str, Any], text: str) -> Any:
         if node.id in ("true", "false"):
             return node.id == "true"
         if node.id not in scope:
-            known = ", ".join(sorted(scope)) or "none"
-            raise SpecError(f"{text!r} uses {node.id!r}, which is not an argument or variable here (known: {known})")
+            known = shown_names(sorted(scope)) or "none"
+            raise SpecError(f"{shown(text)} uses {shown(node.id)}, which is not an argument or variable here (known: {known})")
         return scope[node.id]
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         op = _SYMBOL[type(node.op)]
@@ -92,7 +92,7 @@ def _eval(node: ast.AST, scope: dict[str, Any], text: str) -> Any:
         left = _number(_eval(node.left, scope, text), text, "/")
         right = _number(_eval(node.right, scope, text), text, "/")
         if is_symbolic(left) or is_symbolic(right):
-            raise SpecError(f"{text!r}: '/' of a symbolic size; write '//' for a whole number")
+            raise SpecError(f"{shown(text)}: '/' of a symbolic size; write '//' for a whole number")
         return left // right if isinstance(left, int) and isinstance(right, int) and left % right == 0 else left / right
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return -_number(_eval(node.operand, scope, text), text, "-")
@@ -111,7 +111,7 @@ def _eval(node: ast.AST, scope: dict[str, Any], text: str) -> Any:
         return _COMPARE[type(node.ops[0])](left, right)
     if isinstance(node, ast.IfExp):
         return _eval(node.body if _eval(node.test, scope, text) else node.orelse, scope, text)
-    raise SpecError(f"{text!r}: only names, numbers, arithmetic, comparisons and 'x if c else y' are allowed")
+    raise SpecError(f"{shown(text)}: only names, numbers, arithmetic, comparisons and 'x if c else y' are allowed")
 
 
 def substitute(value: Any, scope: dict[str, Any], line: int | None, path: str, keep: tuple[str, ...] = ()) -> Any:

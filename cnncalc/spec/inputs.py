@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cnncalc.errors import SpecError
+from cnncalc.errors import SHOWN, SpecError, shown
 from cnncalc.layers.base import Shape
 from cnncalc.limits import MAX_NAME, MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.spec.options import suggest, type_name
@@ -29,7 +29,7 @@ def has_symbol(text: str, field: str = "input", line: int | None = None) -> bool
             raise SpecError(what, line=line, field=field)
         if re.fullmatch(r"\w+", part) and re.search(r"\d", part) and re.search(r"[^\W\d]", part) and \
                 not _NAME.fullmatch(part):
-            raise SpecError(f"cannot read {part[:60]!r} in {text[:60]!r}: a size is a number (32) and a symbol a "
+            raise SpecError(f"cannot read {shown(part)} in {shown(text)}: a size is a number (32) and a symbol a "
                             "name that starts with a letter (H, W2); this part mixes digits and letters",
                             line=line, field=field)
     return any(_NAME.fullmatch(part) for part in parts)
@@ -66,13 +66,14 @@ def parse_input(value: Any, *, line: int | None, field: str, channels: int | Non
             h, w, c = int(m[1]), int(m[2]), m[3]
             if c is None:
                 if channels is None:
-                    raise bad(f"{value!r} gives no channels: write HxWxC, e.g. {h}x{w}x3")
+                    example = f"{h}x{w}x3" if len(value) <= SHOWN else "224x224x3"
+                    raise bad(f"{shown(value)} gives no channels: write HxWxC, e.g. {example}")
                 c = channels
             return positive(int(c), h, w)
         if (m := _NUMBER.fullmatch(value)) and channels is not None:
             n = int(m[1])
             return positive(channels, n, n)
-        raise bad(f"cannot read {value!r}: write HxWxC (e.g. 224x224x3), [C, H, W] or "
+        raise bad(f"cannot read {shown(value)}: write HxWxC (e.g. 224x224x3), [C, H, W] or "
                   "{channels: 3, height: 224, width: 224}")
     if isinstance(value, list):
         if len(value) in (1, 3):

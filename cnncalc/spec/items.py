@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from cnncalc.errors import SpecError
+from cnncalc.errors import SpecError, clipped, shown, shown_names
 from cnncalc.figures import parse_figure
 from cnncalc.grade.read import parse_expect
 from cnncalc.layers import LAYER_TYPES, Layer
@@ -99,7 +99,7 @@ class Parser:
                 counters[layer.kind] = counters.get(layer.kind, 0) + 1
                 layer = replace(layer, name=f"{layer.kind}{counters[layer.kind]}")
             elif layer.name in names and not (optional and names[layer.name]):
-                raise SpecError(f"layer name {layer.name!r} is used twice", line=layer.line, field=f"{path}[{i}].name")
+                raise SpecError(f"layer name {shown(layer.name)} is used twice", line=layer.line, field=f"{path}[{i}].name")
             names[layer.name] = optional
             layers.append(layer)
             if kept is not None:
@@ -144,7 +144,7 @@ class Parser:
                             f"{type_name(raw)}", line=line, field=path)
         keys = [k for k in raw if k not in ITEM_KEYS]
         if len(keys) != 1:
-            what = "no layer type" if not keys else f"{len(keys)} layer types ({', '.join(keys)})"
+            what = "no layer type" if not keys else f"{len(keys)} layer types ({shown_names(keys)})"
             raise SpecError(f"a layer is one type with its options (and optional {', '.join(ITEM_KEYS)}), got "
                             f"{what}", line=line, field=path)
         kind, value = keys[0], raw[keys[0]]
@@ -228,11 +228,11 @@ class Parser:
             # never for a layer type's ('layernorm' is not 'layers')
             matches = [m for m in (closest(kind, set(LAYER_TYPES) | set(self.blocks)),
                                    closest(kind, CONTAINERS, cutoff=0.8)) if m]
-            hint = f" (did you mean {max(matches)[1]!r}?)" if matches else ""
+            hint = f" (did you mean {shown(max(matches)[1])}?)" if matches else ""
             if not hint:
                 hint = (f" (layer types: {', '.join(layer_type_names())}; containers: {', '.join(CONTAINERS)}"
-                        + (f"; blocks: {', '.join(self.blocks)}" if self.blocks else "") + ")")
-            raise SpecError(f"unknown layer type {kind!r}{hint}", line=line, field=path)
+                        + (f"; blocks: {shown_names(self.blocks)}" if self.blocks else "") + ")")
+            raise SpecError(f"unknown layer type {shown(kind)}{hint}", line=line, field=path)
 
     @staticmethod
     def name_of(raw: dict[str, Any], value: Any, line: int | None, path: str) -> str | None:
@@ -312,13 +312,14 @@ class Parser:
             shortcut_raw = opts.take("shortcut", "identity")
             add = opts.take("add", "inplace")
             if add not in ADD_FORMS:
-                raise opts.error("add", f"must be {' or '.join(ADD_FORMS)}, got {add!r}")
+                raise opts.error("add", f"must be {' or '.join(ADD_FORMS)}, got {type_name(add)}")
             opts.finish()
             if shortcut_raw in ("identity", "auto"):
                 return Residual(name="", line=line, path=path, body=body, shortcut=None, auto=shortcut_raw == "auto",
                                 after=after, add=add)
             if isinstance(shortcut_raw, str):
-                raise opts.error("shortcut", f"must be 'identity', 'auto' or a list of layers, got {shortcut_raw!r}")
+                raise opts.error("shortcut", f"must be 'identity', 'auto' or a list of layers, got "
+                                             f"{type_name(shortcut_raw)}")
             shortcut = replace(self.sequence(shortcut_raw, opts, "shortcut", scope), name="shortcut")
             return Residual(name="", line=line, path=path, body=body, shortcut=shortcut, after=after, add=add)
         count = opts.count("count")
@@ -385,8 +386,8 @@ class Parser:
     def block(self, kind: str, value: Any, *, line: int | None, path: str, scope: dict[str, Any],
               override: tuple[Any, int | None, str] | None) -> Layer:
         if kind in self.stack:
-            chain = " → ".join([*self.stack[self.stack.index(kind):], kind])
-            raise SpecError(f"block {kind!r} uses itself ({chain})", line=line, field=path)
+            chain = " → ".join(clipped(name) for name in [*self.stack[self.stack.index(kind):], kind])
+            raise SpecError(f"block {shown(kind)} uses itself ({chain})", line=line, field=path)
         definition = self.blocks[kind]
         if not isinstance(definition, dict):
             raise SpecError(f"a block is a mapping with 'args' and one body, got {type_name(definition)}",
@@ -399,12 +400,12 @@ class Parser:
                                 field=opath)
             for key, v in extra.items():
                 if key not in args:
-                    raise SpecError(f"block {kind!r} has no argument {key!r}{suggest(key, args)}",
+                    raise SpecError(f"block {shown(kind)} has no argument {shown(key)}{suggest(key, args)}",
                                     line=line_of(extra, key), field=f"{opath}.{key}")
                 args[key] = substitute(v, scope, line_of(extra, key), f"{opath}.{key}")
         body_keys = [k for k in definition if k != "args"]
         if len(body_keys) != 1:
-            raise SpecError(f"block {kind!r} needs exactly one body (e.g. 'layers', 'concat', 'residual'), got "
+            raise SpecError(f"block {shown(kind)} needs exactly one body (e.g. 'layers', 'concat', 'residual'), got "
                             f"{len(body_keys)}", line=line_of(self.blocks, kind), field=f"blocks.{kind}")
         body_kind = body_keys[0]
         self.check_kind(body_kind, line_of(definition, body_kind), f"blocks.{kind}.{body_kind}")

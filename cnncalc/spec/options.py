@@ -5,10 +5,11 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from decimal import Decimal
 from typing import Any
 
-from cnncalc.errors import SpecError
-from cnncalc.limits import MAX_SIZE, MAX_SIZE_TEXT
+from cnncalc.errors import SHOWN, SpecError, shown
+from cnncalc.limits import MAX_EXPRESSION, MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.spec.source import line_of
 
 _REQUIRED = object()
@@ -17,7 +18,7 @@ _REQUIRED = object()
 def suggest(word: str, choices: list[str] | set[str] | tuple[str, ...], *, cutoff: float = 0.6) -> str:
     """' (did you mean 'conv'?)' when a close match exists (difflib's ratio at least `cutoff`)."""
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=cutoff)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return f" (did you mean {shown(close[0])}?)" if close else ""
 
 
 def closest(word: str, choices: list[str] | set[str] | tuple[str, ...], *,
@@ -28,21 +29,16 @@ def closest(word: str, choices: list[str] | set[str] | tuple[str, ...], *,
 
 
 def type_name(value: Any) -> str:
+    """What a wrong value is, for 'must be ..., got <this>': its type in words, with the value itself as `shown`
+    quotes it (never more than 60 characters of it, never a number of thousands of digits)."""
     if isinstance(value, bool):
         return f"a boolean ({value!r}; YAML reads yes/no/on/off as booleans)"
     if isinstance(value, float):
         return f"a number with a fraction ({value!r})"
     if isinstance(value, int):
-        if abs(value) > 10**60:  # never print a number of thousands of digits (Python refuses past 4,300)
-            return f"a number of about 10^{int(abs(value).bit_length() * math.log10(2))}"
-        return f"{value}"
+        return shown(value)
     if isinstance(value, str):
-        if re.fullmatch(r"[-+]?[0-9]+[eE][-+]?[0-9]+", value):  # YAML 1.1 wants a dot in an exponent float
-            return (f"the text {value!r} (YAML reads an exponent without a dot as text: write "
-                    f"{float(value):f}".rstrip("0").rstrip(".") + " or " + value.replace("e", ".0e", 1) + ")")
-        if len(value) > 60:
-            return f"the text {value[:60]!r}... ({len(value):,} characters)"
-        return f"the text {value!r}{expression_hint(value)}"
+        return f"the text {shown(value)}{exponent_hint(value) or expression_hint(value)}"
     if isinstance(value, list):
         return "a list" if value else "an empty list"
     if isinstance(value, dict):
@@ -52,13 +48,25 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def exponent_hint(text: str) -> str:
+    """For '1e-3', which YAML 1.1 reads as text (its floats need a dot): the two ways to write the number."""
+    if len(text) > 30 or not re.fullmatch(r"[-+]?[0-9]+[eE][-+]?[0-9]+", text):
+        return ""
+    dotted = re.sub("[eE]", ".0e", text, count=1)
+    plain = format(Decimal(text), "f")  # exact: 1e-10 is 0.0000000001, never a float's rounded 0.000000
+    write = f"{plain} or {dotted}" if len(plain) <= 30 else dotted
+    return f" (YAML reads an exponent without a dot as text: write {write})"
+
+
 _LOOSE_EXPRESSION = re.compile(r"[A-Za-z_$][\w$]*\s*(\*\*?|//?|%|\+| - )|(\*\*?|//?|%|\+| - )\s*[A-Za-z_$]")
 
 
 def expression_hint(text: str) -> str:
     """For text meant as an expression ('4*$width', 'width*4'): how to write one; else nothing."""
-    if text.startswith("$") or not ("$" in text or _LOOSE_EXPRESSION.search(text)):
-        return ""
+    if len(text) > MAX_EXPRESSION or text.startswith("$") or not ("$" in text or _LOOSE_EXPRESSION.search(text)):
+        return ""  # longer than an expression may be: and the search would take quadratic time
+    if len(text) > SHOWN:
+        return " (an expression is a whole string starting with $)"
     return f' (an expression is a whole string starting with $: write "${text.replace("$", "").strip()}")'
 
 
@@ -149,10 +157,10 @@ class Options:
         if isinstance(value, int) and abs(value) > 10**300:  # beyond a float's range
             raise self.error(key, f"must be between -10^300 and 10^300, got {type_name(value)}")
         if low is not None and value < low:
-            raise self.error(key, f"must be at least {low}, got {value}")
+            raise self.error(key, f"must be at least {low}, got {shown(value)}")
         if high is not None and (value >= high if high_open else value > high):
             bound = f"below {high}" if high_open else f"at most {high}"
-            raise self.error(key, f"must be {bound}, got {value}")
+            raise self.error(key, f"must be {bound}, got {shown(value)}")
         return float(value)
 
     def finish(self, allowed_extra: tuple[str, ...] = ()) -> None:

@@ -1,4 +1,5 @@
-"""YAML values → a validated Spec: the top level (load_spec, build_spec); the layer items are read by
+"""YAML values → a validated Spec: the top level (build_spec; reading a file, a zoo name or a model is
+cnncalc.spec.load's); the layer items are read by
 cnncalc.spec.items (Parser: layer types, containers, blocks), blocks' arguments by cnncalc.spec.blocks.
 
 Every error names the line and the field it is about. The input size is read by cnncalc.spec.inputs, the
@@ -8,11 +9,9 @@ them (cnncalc.grade.read).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from cnncalc import importers, zoo
-from cnncalc.errors import SpecError
+from cnncalc.errors import SpecError, shown, shown_names
 from cnncalc.grade.read import parse_expect
 from cnncalc.limits import MAX_NAME
 from cnncalc.spec.inputs import parse_input
@@ -20,28 +19,10 @@ from cnncalc.spec.items import CONTAINERS, ITEM_KEYS, RESERVED_NAMES, Parser, pa
 from cnncalc.spec.model import Spec
 from cnncalc.spec.options import suggest, type_name
 from cnncalc.spec.row_count import check_rows
-from cnncalc.spec.source import line_of, parse_yaml, read_spec_file
+from cnncalc.spec.source import line_of, parse_yaml
 
 TOP_LEVEL_KEYS = ("name", "description", "source", "input", "layers", "blocks", "variables", "variants", "paper",
                   "expect")
-
-
-def load_spec(path: str | Path, *, variant: str | None = None) -> Spec:
-    """Read, parse and validate a spec (optionally one of its named variants).
-
-    `path` is a spec file; else the name of a shipped spec (cnncalc.zoo: `resnet50`); a model to import on the
-    fly (an `.onnx` file, or `torch:MODULE:FACTORY`: cnncalc.importers) is read as the spec it imports to.
-    """
-    path, named = zoo.resolve(str(path))
-    variant = zoo.choose_variant(named, variant)
-    if importers.is_model(path):
-        data = parse_yaml(importers.spec_text(path))
-    else:
-        data = read_spec_file(path)
-    try:
-        return build_spec(data, file=str(path), default_name=Path(path).stem, variant=variant)
-    except SpecError as exc:
-        raise exc.located(file=str(path)) from None
 
 
 def loads_spec(text: str, *, name: str = "spec", variant: str | None = None) -> Spec:
@@ -70,13 +51,13 @@ def build_spec(data: Any, *, file: str | None, default_name: str, variant: str |
     variants = _mapping(data, "variants")
     if variant is not None:
         if variant not in variants:
-            known = ", ".join(variants) or "none"
-            raise SpecError(f"no variant {variant!r}{suggest(variant, variants)} (this spec has: {known})",
+            known = shown_names(variants) or "none"
+            raise SpecError(f"no variant {shown(variant)}{suggest(variant, variants)} (this spec has: {known})",
                             field="--variant")
         overrides = _mapping(variants, variant, field=f"variants.{variant}")
         for key in overrides:
             if key not in variables:
-                raise SpecError(f"sets {key!r}, which is not in 'variables'{suggest(key, variables)}",
+                raise SpecError(f"sets {shown(key)}, which is not in 'variables'{suggest(key, variables)}",
                                 line=line_of(overrides, key), field=f"variants.{variant}.{key}")
         variables = {**variables, **overrides}
     parser = Parser(_mapping(data, "blocks"), dict(variables))
@@ -97,5 +78,4 @@ def _mapping(data: Any, key: str, *, field: str | None = None) -> dict[str, Any]
     return value
 
 
-__all__ = ["CONTAINERS", "ITEM_KEYS", "RESERVED_NAMES", "Parser", "build_spec", "load_spec", "loads_spec",
-           "parse_paper"]
+__all__ = ["CONTAINERS", "ITEM_KEYS", "RESERVED_NAMES", "Parser", "build_spec", "loads_spec", "parse_paper"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cnncalc.errors import SpecError
+from cnncalc.errors import SpecError, shown
 from cnncalc.limits import MAX_SIZE_TEXT
 
 _VGG_CONV = re.compile(r"conv(\d+)-(\d+)", re.IGNORECASE)
@@ -27,7 +27,7 @@ def expand(text: str) -> tuple[str, dict[str, Any]] | None:
             _COMPACT_POOL.fullmatch(text):
         longest = max(re.findall(r"\d+", text), key=len)
         if len(longest) > 30:  # past 2^64 (20 digits) no size is meant, and int() refuses past 4,300 digits
-            raise SpecError(f"the shorthand {text[:40]!r}... has a number of {len(longest):,} digits; sizes are at "
+            raise SpecError(f"the shorthand {shown(text)} has a number of {len(longest):,} digits; sizes are at "
                             f"most {MAX_SIZE_TEXT}")
     if m := _VGG_CONV.fullmatch(text):
         k, n = int(m[1]), int(m[2])

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from cnncalc.errors import SpecError
+from cnncalc.errors import SpecError, clipped, shown
 from cnncalc.limits import MAX_BYTES, MAX_DEPTH, MAX_NODES
 
 _SCALAR_TAGS = {
@@ -68,15 +68,16 @@ def read_spec_file(path: str | Path) -> Any:
     p = Path(path)
     try:
         missing, directory, regular = not p.exists(), p.is_dir(), p.is_file()
-    except (OSError, ValueError) as exc:  # a name too long for the system, a NUL byte
-        raise SpecError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=_short(name)) from None
+    except (OSError, ValueError) as exc:  # a name too long for the system; a NUL byte (Python's ValueError)
+        why = exc.strerror if isinstance(exc, OSError) else "the name holds a NUL character"
+        raise SpecError(f"cannot read: {why}", file=clipped(name)) from None
     if missing:
-        raise SpecError("no such file", file=_short(name))
+        raise SpecError("no such file", file=clipped(name))
     if directory:
-        raise SpecError("is a directory, not a spec file", file=_short(name))
+        raise SpecError("is a directory, not a spec file", file=clipped(name))
     if not regular:  # a FIFO with no writer would block open() for ever; a device could be endless
         raise SpecError("is not a regular file (a pipe, a device or a socket); save the spec to a file",
-                        file=_short(name))
+                        file=clipped(name))
     try:
         with p.open("rb") as f:
             raw = f.read(MAX_BYTES + 1)  # bounded: /dev/zero or a huge file must not fill the memory
@@ -116,7 +117,7 @@ def parse_yaml(text: str) -> Any:
         raise SpecError(f"YAML error: {exc}") from None
     if node is None:
         raise SpecError("the file holds no YAML document")
-    return _Builder().build(node, 0)
+    return _Builder().build(node, 0, "")
 
 
 def _syntax(exc: yaml.MarkedYAMLError, text: str) -> str:
@@ -125,7 +126,7 @@ def _syntax(exc: yaml.MarkedYAMLError, text: str) -> str:
     problem = (exc.problem or "invalid YAML").removeprefix("but ")
     mark = exc.problem_mark
     if problem == "found undefined alias" and mark:  # libyaml leaves the name out; it is at the mark
-        problem += f" {text[mark.index:].split(maxsplit=1)[0].rstrip(',]}')[:40]!r}"
+        problem += f" {shown(text[mark.index:mark.index + 1000].split(maxsplit=1)[0].rstrip(',]}'))}"
     if exc.context:
         where = f", line {exc.context_mark.line + 1}" if exc.context_mark and mark and \
             exc.context_mark.line != mark.line else ""
@@ -159,49 +160,52 @@ class _Builder:
         self.count = 0
         self.constructor = yaml.SafeLoader("")
 
-    def build(self, node: yaml.Node, depth: int) -> Any:
+    def build(self, node: yaml.Node, depth: int, path: str) -> Any:
+        """`path`: the node's field path as the parser names fields (`questions[0].input`), for the errors
+        found here, before any parser has seen the value."""
         self.count += 1
         line = node.start_mark.line + 1
+        field = path or None
         if self.count > MAX_NODES:
             raise SpecError(f"more than {MAX_NODES:,} YAML nodes (an alias bomb?); refused", line=line)
         if depth > MAX_DEPTH:
             raise SpecError(f"nested deeper than {MAX_DEPTH} levels; refused", line=line)
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _SCALAR_TAGS:
-                raise SpecError(f"YAML tag {node.tag!r} is not allowed in a spec", line=line)
+                raise SpecError(f"YAML tag {shown(node.tag)} is not allowed in a spec", line=line, field=field)
             if node.tag == "tag:yaml.org,2002:int" and len(node.value) > 1000:
                 # Python refuses to convert more than 4,300 digits (a quadratic-time guard); no size needs 1,000
                 raise SpecError(f"a number written with {len(node.value):,} digits is too large for any field (sizes "
-                                "are at most 2^64)", line=line)
+                                "are at most 2^64)", line=line, field=field)
             try:
                 value = self.constructor.construct_object(node)
-            except (yaml.YAMLError, ValueError, OverflowError) as exc:
-                raise SpecError(f"cannot read scalar {_short(node.value)!r}: {exc}", line=line) from None
+            except (yaml.YAMLError, ValueError, OverflowError):  # PyYAML's own words would be Python's
+                raise SpecError(f"cannot read {shown(node.value)}", line=line, field=field) from None
             if node.tag in (_INT, _FLOAT):
-                _as_a_person_writes_it(node.value, value, line)
+                _as_a_person_writes_it(node.value, value, line, field)
             return value
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
-                raise SpecError(f"YAML tag {node.tag!r} is not allowed in a spec", line=line)
-            seq = YList(self.build(item, depth + 1) for item in node.value)
+                raise SpecError(f"YAML tag {shown(node.tag)} is not allowed in a spec", line=line, field=field)
+            seq = YList(self.build(item, depth + 1, f"{path}[{i}]") for i, item in enumerate(node.value))
             seq.line = line
             seq.lines = [item.start_mark.line + 1 for item in node.value]
             return seq
         if isinstance(node, yaml.MappingNode):
             if node.tag != "tag:yaml.org,2002:map":
-                raise SpecError(f"YAML tag {node.tag!r} is not allowed in a spec", line=line)
+                raise SpecError(f"YAML tag {shown(node.tag)} is not allowed in a spec", line=line, field=field)
             mapping = YMap()
             mapping.line = line
             mapping.lines = {}
             for key_node, value_node in node.value:
-                key = self.build(key_node, depth + 1)
+                key = self.build(key_node, depth + 1, path)
                 if not isinstance(key, str):
                     why = " (YAML reads yes/no/on/off as booleans: quote it)" if isinstance(key, bool) else ""
-                    raise SpecError(f"keys must be names, got {_short(repr(key))}{why}",
-                                    line=key_node.start_mark.line + 1)
+                    raise SpecError(f"keys must be names, got {shown(key)}{why}",
+                                    line=key_node.start_mark.line + 1, field=field)
                 if key in mapping:
-                    raise SpecError(f"duplicate key {_short(key)!r}", line=key_node.start_mark.line + 1)
-                mapping[key] = self.build(value_node, depth + 1)
+                    raise SpecError(f"duplicate key {shown(key)}", line=key_node.start_mark.line + 1, field=field)
+                mapping[key] = self.build(value_node, depth + 1, f"{path}.{key}" if path else key)
                 mapping.lines[key] = key_node.start_mark.line + 1
             return mapping
         raise SpecError("unsupported YAML node", line=line)  # pragma: no cover - PyYAML has only three
@@ -212,27 +216,22 @@ _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*(?:_[0-9]+)*)(?:\.[0-9]*(?:[eE][-+]
 _SPECIAL_FLOAT = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 
 
-def _as_a_person_writes_it(text: str, value: Any, line: int) -> None:
+def _as_a_person_writes_it(text: str, value: Any, line: int, field: str | None) -> None:
     """YAML 1.1 reads 064 as octal 52, 1:30 as base-60 90 and 0x10 as 16; a person means 64, a time and text.
     Numbers are read in decimal digits only (1_000 allowed, as YAML and Python write it); the rest is refused
     with what YAML would have made of it."""
     if _DECIMAL.fullmatch(text) or _SPECIAL_FLOAT.fullmatch(text):
         return
-    shown = _short(text)
+    made = shown(value)
     if ":" in text:
-        why = f"YAML 1.1 reads {shown} as a base-60 number ({value}); quote it if it is text"
+        why = f"YAML 1.1 reads it as a base-60 number ({made}); quote it if it is text"
     elif re.fullmatch(r"[-+]?0[xX][0-9a-fA-F_]+", text):
-        why = f"a hexadecimal number ({value}); write it in decimal digits"
+        why = f"a hexadecimal number ({made}); write it in decimal digits"
     elif re.fullmatch(r"[-+]?0[bB][01_]+", text):
-        why = f"a binary number ({value}); write it in decimal digits"
+        why = f"a binary number ({made}); write it in decimal digits"
     elif re.fullmatch(r"[-+]?0[0-7_]+", text):
-        decimal = int(text.replace("_", ""))
-        why = f"a leading zero makes it octal to YAML 1.1 ({value}, not {decimal}); write {decimal}"
+        decimal = shown(int(text.replace("_", "")))
+        why = f"a leading zero makes it octal to YAML 1.1 ({made}, not {decimal}); write {decimal}"
     else:
-        why = f"not a number as people write it (YAML reads {value}); write it in decimal digits"
-    raise SpecError(f"cannot read {shown!r}: {why}", line=line)
-
-
-def _short(text: str, limit: int = 60) -> str:
-    """A value quoted in a message: long enough to recognise, never the whole of a huge one."""
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+        why = f"not a number as people write it (YAML reads {made}); write it in decimal digits"
+    raise SpecError(f"cannot read {shown(text)}: {why}", line=line, field=field)

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from cnncalc.arithmetic.symbolic_sizes import symbol
-from cnncalc.errors import SpecError
+from cnncalc.errors import SHOWN, SpecError, shown
 
 NAME = re.compile(r"[A-Za-wyzA-WYZ_][A-Za-wyzA-WYZ0-9_]*")  # no x: it separates the sizes (HxWx3)
 PLAIN_NUMBER = re.compile(r"[0-9]{1,30}")  # ASCII digits int() reads ('²' is a digit to str.isdigit, not to int)
@@ -29,10 +29,11 @@ def parse_symbolic_input(text: str, channels: int | None = None) -> tuple[Any, .
         parts = [parts[0], parts[0]]
     if len(parts) == 2:
         if channels is None:
-            raise SpecError(f"{text!r} gives no channels: write HxWxC, e.g. {parts[0]}x{parts[1]}x3", field="input")
+            example = f"{parts[0]}x{parts[1]}x3" if len(text) <= SHOWN else "HxWx3"
+            raise SpecError(f"{shown(text)} gives no channels: write HxWxC, e.g. {example}", field="input")
         parts.append(str(channels))
     if len(parts) != 3 or not is_plain(parts[2]) or int(parts[2]) < 1:
-        raise SpecError(f"cannot read {text!r}: a symbolic input is HxWxC with a number of channels, e.g. HxWx3",
+        raise SpecError(f"cannot read {shown(text)}: a symbolic input is HxWxC with a number of channels, e.g. HxWx3",
                         field="input")
     dims: list[Any] = []
     for p in parts[:2]:
@@ -41,5 +42,5 @@ def parse_symbolic_input(text: str, channels: int | None = None) -> tuple[Any, .
         elif is_plain(p) and int(p) > 0:
             dims.append(int(p))
         else:
-            raise SpecError(f"cannot read {p!r} in {text!r}: a size is a positive number or a name", field="input")
+            raise SpecError(f"cannot read {shown(p)} in {shown(text)}: a size is a positive number or a name", field="input")
     return (int(parts[2]), *dims)

@@ -23,7 +23,7 @@ from functools import partial
 from typing import Any
 
 from cnncalc.analysis import analyze
-from cnncalc.errors import CnnCalcError
+from cnncalc.errors import CnnCalcError, clipped, shown
 from cnncalc.layers.base import Shape
 from cnncalc.spec.model import Spec
 from cnncalc.verify.compare import Counts, Row, Verification
@@ -57,13 +57,13 @@ def load_reference(ref: str) -> Any:
         try:
             import torchvision.models
         except (ImportError, OSError) as exc:
-            raise AgainstError(f"--against {ref} needs torchvision, which cannot be imported ({exc}); install it "
+            raise AgainstError(f"--against {clipped(ref)} needs torchvision, which cannot be imported ({exc}); install it "
                                f"with {TORCHVISION_HINT}, or give the model as torch:MODULE:FACTORY") from None
         try:
             with torch.device("meta"):
                 model = torchvision.models.get_model(name, weights=None)
         except (ValueError, KeyError) as exc:
-            raise AgainstError(f"--against {ref}: torchvision has no model {name!r} ({exc})") from None
+            raise AgainstError(f"--against {clipped(ref)}: torchvision has no model {shown(name)} ({exc})") from None
         return model.eval()
     if ref.startswith("torch:"):
         from cnncalc.importers.torch_graph import TorchImportError, load_model
@@ -72,7 +72,7 @@ def load_reference(ref: str) -> Any:
             return load_model(ref)
         except TorchImportError as exc:
             raise AgainstError(f"--against {exc}") from None
-    raise AgainstError(f"--against {ref}: expected torchvision:NAME or torch:MODULE:FACTORY")
+    raise AgainstError(f"--against {clipped(ref)}: expected torchvision:NAME or torch:MODULE:FACTORY")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ of cnncalc.verify.registry (the containers' builders are in cnncalc.verify.conta
 
 Each module is built from the shape *torch* feeds it, not from the calculator's shapes: every module is
 constructed on the meta device and a meta tensor is run through it to learn its output, which becomes the next
-module's input. A wrong formula in the calculator therefore cannot leak into the network that checks it.
+module's input (once per spec node and input shape: registry.remembered_probes). A wrong formula in the calculator therefore cannot leak into the network that checks it.
 
 Modules are named after the spec's layers, so that a report row `conv2` (or, inside a container,
 `conv2_x.0.conv1`) is `net.get_submodule(row.name)`.
@@ -25,14 +25,15 @@ from cnncalc.layers.pool import AdaptiveAvgPool, GlobalAvgPool, Pool
 from cnncalc.verify import build_modern  # noqa: F401  (importing registers the newer layer types' builders)
 from cnncalc.verify.modules import Chain, LocallyConnected2d, PerPositionLinear
 from cnncalc.verify.modules import Maxout as MaxoutModule
-from cnncalc.verify.registry import Site, build_chain, builds
+from cnncalc.verify.registry import Site, build_chain, builds, remembered_probes
 
 
 def build_network(layers: tuple[Layer, ...], input_shape: Shape) -> Chain:
-    """The whole spec as a chain of named modules, on the meta device (materialise with to_empty)."""
-    with torch.device("meta"):
+    """The whole spec as a chain of named modules, on the meta device (materialise with to_empty), in eval mode
+    (as every probe leaves its module; a node whose probe was remembered was not run, so is set here)."""
+    with torch.device("meta"), remembered_probes():
         net, _ = build_chain(layers, input_shape, prefix="")
-    return net
+    return net.eval()
 
 
 def _hw_pad(pad: tuple[tuple[int, int], tuple[int, int]]) -> tuple[int, int, int, int]:

@@ -82,7 +82,8 @@ def _concat(node: Concat, at: Site) -> Built:
     block.branch_names.extend(b.name for b in node.branches)
     join = modules.Cat()
     attach(block, "concat", join, at.path)
-    return Built(block, probe(join, [outs[i] for i in range(len(node.branches))], at.child("concat")))
+    return Built(block, probe(join, *(outs[i] for i in range(len(node.branches))), path=at.child("concat"),
+                              node=node, packed=True))
 
 
 class CenterCrop(nn.Module):
@@ -134,12 +135,7 @@ def _gate(node: Gate, at: Site) -> Built:
     shape = add_items(block, node.body.items, at.shape, at, block.body_names)
     mul = Mul()
     attach(block, "mul", mul, at.path)
-    try:
-        with torch.no_grad():
-            joined = mul(*(torch.empty((1, *s), device="meta") for s in (shape, at.shape)))
-    except RuntimeError as exc:
-        raise TorchRefused(at.child("mul"), str(exc).strip().splitlines()[0]) from None
-    return Built(block, tuple(int(d) for d in joined.shape[1:]))
+    return Built(block, probe(mul, shape, at.shape, path=at.child("mul"), node=node))
 
 
 class SplitModule(nn.Module):
@@ -174,7 +170,7 @@ def _split(node: Split, at: Site) -> Built:
         outs.append(out)
     join = modules.Cat()
     attach(block, "concat", join, at.path)
-    return Built(block, probe(join, outs, at.child("concat")))
+    return Built(block, probe(join, *outs, path=at.child("concat"), node=node, packed=True))
 
 
 @builds(Deferred)
@@ -203,12 +199,7 @@ def _residual(node: Residual, at: Site) -> Built:
         block.has_shortcut = True
     add = modules.Add(inplace=node.add == "inplace")
     attach(block, "add", add, at.path)
-    try:
-        with torch.no_grad():
-            joined = add(*(torch.empty((1, *s), device="meta") for s in (shape, skip)))
-    except RuntimeError as exc:
-        raise TorchRefused(at.child("add"), str(exc).strip().splitlines()[0]) from None
-    shape = tuple(int(d) for d in joined.shape[1:])
+    shape = probe(add, shape, skip, path=at.child("add"), node=node)
     if node.after is not None:
         shape = add_items(block, node.after.items, shape, at, block.after_names)
     return Built(block, shape)
@@ -224,5 +215,5 @@ def _dense(node: Dense, at: Site) -> Built:
         join = modules.Cat()
         attach(module, "concat", join, path)
         attach(block, str(i), module, at.path)
-        shape = probe(join, [shape, grown], f"{path}.concat")
+        shape = probe(join, shape, grown, path=f"{path}.concat", node=node, packed=True)
     return Built(block, shape)

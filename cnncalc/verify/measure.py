@@ -1,11 +1,13 @@
 """Run the built network and record what torch itself reports: output shapes (forward hooks), parameter and
 buffer elements (module.parameters() / module.buffers()), FLOPs (torch.utils.flop_counter.FlopCounterMode) and,
-on CUDA, peak memory (torch.cuda.max_memory_allocated).
+on CUDA, peak memory (torch.cuda.max_memory_allocated). On the meta device the pass runs under MetaKernelCache,
+which answers a meta kernel's repeated questions once (cnncalc/verify/metacache.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from functools import partial
 from typing import Any
 
@@ -18,6 +20,7 @@ from cnncalc.memory import memory as memory_model
 from cnncalc.results import Report
 from cnncalc.verify.compare import LayerMeasurement, Measurement, MemoryMeasurement
 from cnncalc.verify.errors import DeviceUnavailable, TorchRefused
+from cnncalc.verify.metacache import MetaKernelCache
 
 DEVICES = ("auto", "cuda", "cpu", "meta")
 
@@ -56,13 +59,18 @@ def measure(net: nn.Module, report: Report, *, device: torch.device, seed: int) 
     net.eval()
 
     shapes: dict[str, Shape] = {}
+    found: dict[str, nn.Module] = {}  # each row's module, looked up once (a dotted path walks the tree)
     handles = []
     for name in names:
         hooked = _find(net, name)
         if hooked is not None:
+            found[name] = hooked
             handles.append(hooked.register_forward_hook(partial(_record, shapes, name)))
+    # on meta, repeated shape questions are answered once (metacache.py); entered first, so that FlopCounterMode,
+    # on top of the mode stack, still sees and counts every op
+    kernels = MetaKernelCache() if device.type == "meta" else nullcontext()
     try:
-        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        with torch.no_grad(), kernels, FlopCounterMode(display=False) as counter:
             net(x)
     except (RuntimeError, ValueError, IndexError) as exc:
         raise TorchRefused("the forward pass", str(exc).strip().splitlines()[0]) from None
@@ -73,12 +81,12 @@ def measure(net: nn.Module, report: Report, *, device: torch.device, seed: int) 
     root = type(net).__name__  # FlopCounterMode keys modules as <root class>.<dotted path>
 
     layers = {}
-    for name in names:
-        found = _find(net, name)
-        if found is None or name not in shapes:
+    for name, hooked in found.items():
+        if name not in shapes:
             continue  # compare() reports the missing row as a mismatch
+        # parameters() recurses on purpose: a row's module may be a small chain (pad + conv, flatten + linear)
         layers[name] = LayerMeasurement(
-            output=shapes[name], params=_numel(found.parameters()), buffers=_numel(found.buffers()),
+            output=shapes[name], params=_numel(hooked.parameters()), buffers=_numel(hooked.buffers()),
             flops=sum(flops.get(f"{root}.{name}", {}).values()), batch=batch)
 
     memory, note = None, META_NOTE if device.type == "meta" else CPU_NOTE

@@ -1,16 +1,19 @@
 """The registry of torch builders (layer class → builder) and the machinery every builder uses.
 
 A builder turns one validated layer or container into a torch module; `build` dispatches on the node's exact
-class and learns the module's output shape by running a meta tensor through it (`probe`), so that each module
-is built from the shape *torch* feeds it, not from the calculator's. The builders register themselves here:
+class and learns the module's output shape by running a meta tensor through it (`probe`; within one build a node met
+again at the same input shape is answered from the first time, `remembered_probes`), so that each module is built
+from the shape *torch* feeds it, not from the calculator's. The builders register themselves here:
 the layers' in cnncalc.verify.build, the containers' in cnncalc.verify.containers (which uses `build` for its
 children), and cnncalc.verify.build imports both before it builds a network.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import torch
@@ -20,6 +23,7 @@ from cnncalc.errors import CnnCalcError
 from cnncalc.layers.base import Layer, Shape
 from cnncalc.layers.graph import resolve
 from cnncalc.verify.errors import NotBuildable, TorchRefused
+from cnncalc.verify.metacache import MetaKernelCache
 from cnncalc.verify.modules import Chain
 
 
@@ -76,7 +80,7 @@ def build(node: Layer, shape: Shape, path: str) -> tuple[nn.Module, Shape]:
         raise TorchRefused(path, _first_line(exc)) from None
     if isinstance(made, Built):
         return made.module, made.output
-    return made, probe(made, shape, path)
+    return made, probe(made, shape, path=path, node=node)
 
 
 def build_chain(items: tuple[Layer, ...], shape: Shape, prefix: str) -> tuple[Chain, Shape]:
@@ -104,23 +108,64 @@ def attach(parent: nn.Module, name: str, module: nn.Module, where: str) -> None:
                            f"({_first_line(exc)})") from None
 
 
-def probe(module: nn.Module, shape: Shape | list[Shape], path: str) -> Shape:
-    """Run one-sample meta tensors through the module: torch's own output shape, no memory, no arithmetic.
-    A list of shapes is passed as one list of tensors (a concatenation's input)."""
+ProbeKey = tuple[int, tuple[Shape, ...]]
+
+
+@dataclass
+class _Probes:
+    """What one build has asked torch: each node's output at the input shapes it was probed at (with the node, so
+    that a freed node's id given to a new one is not mistaken for it), and the meta kernels' answers."""
+
+    outputs: dict[ProbeKey, tuple[Layer, Shape]] = field(default_factory=dict)
+    kernels: MetaKernelCache = field(default_factory=MetaKernelCache)
+
+
+_PROBES: ContextVar[_Probes | None] = ContextVar("cnncalc_probes", default=None)
+
+
+@contextmanager
+def remembered_probes() -> Iterator[None]:
+    """Within one build, a node probed again at the same input shapes gets the output torch gave it the first
+    time, and the probes' meta kernels are remembered (cnncalc/verify/metacache.py).
+
+    Why: a `repeat:` of N copies of a shape-keeping block would otherwise run the same meta kernels N times while
+    building (batch norm's takes about 2 ms, in Python). A builder is a function of (node, input shape) alone, so
+    the module and torch's answer are the same each time. Nothing is skipped from the check: the probes only size
+    the next module, and measure.py's forward pass runs every module of the finished network and records what
+    each one really outputs."""
+    token = _PROBES.set(_Probes())
+    try:
+        yield
+    finally:
+        _PROBES.reset(token)
+
+
+def probe(module: nn.Module, *shapes: Shape, path: str, node: Layer | None = None, packed: bool = False) -> Shape:
+    """Run one-sample meta tensors of `shapes` through the module: torch's own output shape, no memory, no
+    arithmetic. `packed`: the tensors go in as one list (a concatenation's input), else as separate arguments.
+    `node` is the spec node whose module (or whose join, for a container) this is: within remembered_probes,
+    (node, shapes) seen before is answered from what torch said then."""
+    probes = _PROBES.get()
+    key: ProbeKey = (id(node), shapes)
+    if probes is not None and node is not None and key in probes.outputs:
+        known, output = probes.outputs[key]
+        if known is node:
+            return output  # not run, so left in training mode: build_network sets eval mode on the whole network
     module.eval()  # batch norm refuses a single sample in training mode
 
     def meta(s: Shape) -> torch.Tensor:
         return torch.empty((1, *s), device="meta")
 
     try:
-        with torch.no_grad():
-            if isinstance(shape, list):
-                out = module([meta(s) for s in shape])
-            else:
-                out = module(meta(shape))
+        with torch.no_grad(), probes.kernels if probes is not None else nullcontext():
+            tensors = [meta(s) for s in shapes]
+            out = module(tensors) if packed else module(*tensors)
     except (RuntimeError, ValueError, IndexError) as exc:
         raise TorchRefused(path, _first_line(exc)) from None
-    return tuple(int(d) for d in out.shape[1:])
+    output = tuple(int(d) for d in out.shape[1:])
+    if probes is not None and node is not None:
+        probes.outputs[key] = (node, output)
+    return output
 
 
 def _first_line(exc: BaseException) -> str:

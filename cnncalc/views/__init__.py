@@ -20,12 +20,14 @@ def select_columns(doc: Document, columns: str) -> Document:
     usage error (exit 2) that lists the headers there are."""
     import click  # the one usage error a view raises; the CLI turns it into exit 2
 
+    from cnncalc.errors import shown
+
     wanted = [w for w in columns.split(",") if w.strip()]
     tables = [b for b in doc.blocks if isinstance(b, Table) and b.audience != "data"]
     headers = [c.header for t in tables for c in t.columns if c.header]
     unknown = [w for w in wanted if not any(_matches(h, w) for h in headers)]
     if unknown:
-        raise click.UsageError(f"--columns: no column {unknown[0].strip()!r}; the columns are: "
+        raise click.UsageError(f"--columns: no column {shown(unknown[0].strip())}; the columns are: "
                                + ", ".join(dict.fromkeys(headers)))
 
     exact = {w.strip().lower() for w in wanted if any(h.lower() == w.strip().lower() for h in headers)}

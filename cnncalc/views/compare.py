@@ -26,8 +26,8 @@ def document(comp: Comparison, totals_only: bool = False, memory: bool = False) 
     """The stage rows (unless totals_only), the totals under a rule (with memory: the forward activations at the
     reports' batch and dtype); and the exact totals for CSV."""
     align = "right" if totals_only else "left"
-    columns = (Column("layer name", "name"), Column("output size", "shape"),
-               *(Column(m, "text", align) for m in comp.models))
+    size = () if totals_only else (Column("output size", "shape"),)  # with the totals only it would stay empty
+    columns = (Column("layer name", "name"), *size, *(Column(m, "text", align) for m in comp.models))
     rows = () if totals_only else tuple(
         (Cell(name), Cell("" if name in comp.mixed else _size(comp.outputs[name])),
          *(Cell(comp.cells.get((name, m), "")) for m in comp.models)) for name in comp.names)
@@ -40,11 +40,11 @@ def document(comp: Comparison, totals_only: bool = False, memory: bool = False) 
     if memory:
         setting = f"{comp.reports[0].dtype}, batch {comp.reports[0].batch}"
         totals.append((f"activations ({setting})", *(nbytes(r.totals.forward_bytes) for r in comp.reports)))
-    papers = [", ".join(f"{c.what} {c.written} {'✓' if c.agrees else '✗'}"
-                        for c in checks(r.paper, r.totals.params, r.totals.macs)) for r in comp.reports]
+    papers = [", ".join(f"{c.what} {c.written} {c.mark}" for c in checks(r.paper, r.totals.params, r.totals.macs,
+                                                                          r.variant)) for r in comp.reports]
     if any(papers):
         totals.append(("paper", *papers))
-    footer = tuple((Cell(label), Cell(""), *(Cell(v) for v in values)) for label, *values in totals)
+    footer = tuple((Cell(label), *(Cell("") for _ in size), *(Cell(v) for v in values)) for label, *values in totals)
     return Document(TITLE, (Table(columns, rows, footer, audience="display"), _data_table(comp, totals_only, memory)))
 
 
@@ -72,8 +72,9 @@ def data(comp: Comparison, totals_only: bool = False) -> dict[str, Any]:
              "forward_bytes": r.totals.forward_bytes, "params": r.totals.params, "weights": r.totals.weights,
              "biases": r.totals.biases, "macs": r.totals.macs, "flops": r.totals.flops,
              "activations": r.totals.activations,
-             "paper": [{"what": c.what, "written": c.written, "computed": c.computed, "agrees": c.agrees}
-                       for c in checks(r.paper, r.totals.params, r.totals.macs)]}
+             "paper": [{"what": c.what, "written": c.written, "computed": c.computed, "agrees": c.agrees,
+                        "variant": c.variant or None, "flagged": c.flagged}
+                       for c in checks(r.paper, r.totals.params, r.totals.macs, r.variant)]}
             for r in comp.reports],
     }
 

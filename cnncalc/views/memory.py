@@ -6,18 +6,21 @@ import json
 
 from cnncalc.document import Cell, Column, Document, Fact, Facts, Table, cell
 from cnncalc.grouping import Row
-from cnncalc.memory import MemoryReport
+from cnncalc.memory import AMP_FP32, MemoryReport
 from cnncalc.numbers import bar, nbytes, percent
 
 _STATE = {"sgd": "none", "momentum": "1 value per parameter", "adam": "2 values per parameter"}
 
 
 def totals(m: MemoryReport) -> list[tuple[str, int, str]]:
+    master = " (fp32 under AMP)" if m.amp else ""
     return [
-        ("parameters", m.params_bytes, m.dtype),
-        ("gradients", m.gradients_bytes, "one per parameter"),
-        (f"optimizer state ({m.optimizer})", m.optimizer_bytes, _STATE[m.optimizer]),
-        ("activations kept for backward", m.saved_bytes, f"batch {m.batch}; each tensor counted once"),
+        ("parameters", m.params_bytes, "fp32 master weights (AMP)" if m.amp else m.dtype),
+        ("gradients", m.gradients_bytes, f"one per parameter{master}"),
+        (f"optimizer state ({m.optimizer})", m.optimizer_bytes, _STATE[m.optimizer] + (master if m.optimizer != "sgd"
+                                                                                       else "")),
+        ("activations kept for backward", m.saved_bytes,
+         f"batch {m.batch}; each tensor counted once" + ("; in autocast's dtypes" if m.amp else "")),
         ("training step", m.training_bytes, "the four above"),
         ("inference peak activations", m.inference_peak_bytes, "live tensors only, freed after last use"),
         ("inference", m.inference_bytes, "parameters + the peak"),
@@ -38,7 +41,7 @@ def document(m: MemoryReport, groups: list[Row] | None = None) -> Document:
                      Column("what", "note", priority=1)),
                     tuple((Cell(label), cell(value), Cell(nbytes(value)), Cell(why))
                           for label, value, why in totals(m)))
-    return Document(f"{m.model}: memory for one training step ({m.dtype}, batch {m.batch}, {m.optimizer})",
+    return Document(f"{m.model}: memory for one training step ({setting(m)}, batch {m.batch}, {m.optimizer})",
                     (layers, summary, device_facts(m)))
 
 
@@ -59,17 +62,31 @@ def _rows(m: MemoryReport, groups: list[Row] | None) -> list[tuple[str, str, str
     return out
 
 
+def setting(m: MemoryReport) -> str:
+    """'fp32', or 'fp16 AMP (cuda)': the dtype the activations are priced in."""
+    return f"{m.dtype} AMP ({m.amp})" if m.amp else m.dtype
+
+
 def device_facts(m: MemoryReport) -> Facts:
     """For which device the saved bytes are exact, and by how much each layer type differs on another."""
     items = [Fact("Kept for backward", f"exact for {m.device.upper()} autograd (torch.autograd.graph."
-                                       "saved_tensors_hooks, train mode)")]
+                                       "saved_tensors_hooks, train mode)" +
+                  (" under torch.autocast('cpu')" if m.amp else ""))]
+    if m.amp:
+        fp32 = ", ".join(sorted(AMP_FP32[m.amp])) or "none of its layers but LRN's powers"
+        items.append(Fact("Mixed precision", f"torch.autocast('{m.amp}', {m.dtype}): convolutions and linear layers "
+                                             f"in {m.dtype}, each keeping a {m.dtype} copy of its weights; in fp32: "
+                                             f"{fp32}; the rest in its input's dtype. Parameters, gradients and "
+                                             "optimizer state fp32 (the master copy GradScaler steps)" +
+                          ("; CUDA's op lists are PyTorch's autocast op reference, not measured here"
+                           if m.amp == "cuda" else "")))
     items += [Fact(f"On {b.device.upper()}", f"{b.kind}: {b.bytes:+,} bytes ({b.why})") for b in m.bounds]
     return Facts(tuple(items))
 
 
 def json_text(m: MemoryReport) -> str:
     return json.dumps({
-        "model": m.model, "dtype": m.dtype, "batch": m.batch, "optimizer": m.optimizer,
+        "model": m.model, "dtype": m.dtype, "amp": m.amp, "batch": m.batch, "optimizer": m.optimizer,
         "layers": [{"name": r.name, "type": r.kind, "kept": list(r.kept), "bytes": r.bytes} for r in m.rows],
         "saved_device": m.device,
         "bounds": [{"type": b.kind, "device": b.device, "bytes": b.bytes, "why": b.why} for b in m.bounds],

@@ -24,7 +24,8 @@ def size(shape: Shape) -> str:
 def _check_cell(check: PaperCheck | None) -> Cell:
     if check is None:
         return Cell("")
-    return Cell(f"{check.written} {'✓' if check.agrees else '✗'}", check.written, "good" if check.agrees else "bad")
+    return Cell(f"{check.written} {check.mark}", check.written,
+                "good" if check.agrees else "bad" if check.flagged else "")
 
 
 def _value(value: int, check: PaperCheck | None) -> Cell:
@@ -58,7 +59,7 @@ def document(rows: list[TableRow], model: str, total: tuple[PaperCheck, ...]) ->
     flagged = 0
     for r in rows:
         paper = {c.what: c for c in r.checks}
-        flagged += sum(not c.agrees for c in r.checks)
+        flagged += sum(c.flagged for c in r.checks)
         body.append((Cell(r.type), Cell(r.patch.replace("x", "×")), Cell(size(r.output), show_shape(r.output)), cell(r.depth),
                      *(cell(r.columns.get(c)) for c in inception),
                      _value(r.params, paper.get("params")), _value(r.ops, paper.get("ops")),
@@ -66,7 +67,7 @@ def document(rows: list[TableRow], model: str, total: tuple[PaperCheck, ...]) ->
     blocks: list[Any] = [Table(columns, tuple(body))]
     for c in total:
         blocks.append(Paragraph(f"Total {c.what}: computed {grouped(c.computed)} ({si(c.computed)}); paper "
-                                f"{c.written}: {'agrees' if c.agrees else 'differs'}"))
+                                f"{c.written}: {'agrees' if c.agrees else 'differs' if c.flagged else c.mark[1:-1]}"))
     if flagged:
         blocks.append(Paragraph(f"{flagged} figure(s) of the paper differ from the computed value by more than "
                                 "rounding (✗); docs/conventions.md explains each."))
@@ -75,7 +76,8 @@ def document(rows: list[TableRow], model: str, total: tuple[PaperCheck, ...]) ->
 
 
 def _check_dict(c: PaperCheck) -> dict[str, Any]:
-    return {"what": c.what, "written": c.written, "computed": c.computed, "agrees": c.agrees}
+    return {"what": c.what, "written": c.written, "computed": c.computed, "agrees": c.agrees,
+            "variant": c.variant or None, "flagged": c.flagged}
 
 
 def json_text(rows: list[TableRow], model: str, total: tuple[PaperCheck, ...]) -> str:

@@ -142,7 +142,8 @@ def _footer(report: Report) -> list[Fact]:
         Fact("Total activations", f"{grouped(t.activations)} values per sample (input included{_softmax_note(report)})"),
         Fact("Forward memory", f"{grouped(t.forward_bytes)} bytes = {nbytes(t.forward_bytes)} ({setting})"),
         Fact("Forward + backward", f"{grouped(t.forward_backward_bytes)} bytes = {nbytes(t.forward_backward_bytes)} "
-                                   "(x2: a gradient per activation)"),
+                                   "(the slides' rule, x2: a gradient per activation; what training keeps: "
+                                   "cnncalc memory)"),
         Fact("Parameter memory", f"{grouped(t.params_bytes)} bytes = {nbytes(t.params_bytes)} ({report.dtype})"),
         Fact("Total MACs", f"{grouped(t.macs)} ({si(t.macs)}) per sample"),
         Fact("Total FLOPs", f"{grouped(t.flops)} ({si(t.flops)}) = 2 x MACs + bias adds + element-wise"),

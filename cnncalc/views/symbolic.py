@@ -7,10 +7,15 @@ import json
 from typing import Any
 
 from cnncalc.document import Cell, Column, Document, Table, prose
+from cnncalc.layers.base import show_shape
 from cnncalc.symbolic import Solution, SymbolicCheck, SymbolicReport, human, python
 
 
 def shape_text(shape: tuple[Any, ...], show: Any = human) -> str:
+    """H × W × C as a person reads it (layers.base.show_shape: a formula in parentheses, axes joined by " × "),
+    or, with show=python, as Python expressions joined by " x " (the JSON's cells)."""
+    if show is human:
+        return show_shape(shape)
     if len(shape) == 3:
         c, h, w = shape
         return f"({show(h)}) x ({show(w)}) x {show(c)}"

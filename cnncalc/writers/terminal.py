@@ -93,7 +93,7 @@ def _table(t: Table, title: str, out: Console, wide: bool = False) -> None:
     table = RichTable(title=Text(title) if title else None, title_justify="left")
     for c, width in zip(t.columns, widths):
         header = Text(c.header, no_wrap=False, overflow="fold")  # a header wraps between words, whatever its cells
-        table.add_column(header, justify=c.align, no_wrap=c.role not in LAST_RESORT, overflow="fold", width=width)
+        table.add_column(header, justify=c.align, no_wrap=not c.wrap or c.role not in LAST_RESORT, overflow="fold", width=width)
     sums = [i for i, c in enumerate(t.columns) if c.role == "formula"]
     for row in t.rows:
         table.add_row(*_cells(row, sums, widths))
@@ -190,7 +190,8 @@ def _widths(t: Table, available: int | None, wrap: Wrap) -> list[int] | None:
     natural = [n for _, _, n in measured]
     if available is None or table_width(natural) <= available:
         return natural
-    widths = [prose if wrap(c) else fixed for c, (prose, fixed, _) in zip(t.columns, measured)]
+    # a column marked wrap=False (a size with its unit, "81.9 MB (78.1 MiB)") stays on one line in a terminal
+    widths = [prose if wrap(c) and c.wrap else fixed for c, (prose, fixed, _) in zip(t.columns, measured)]
     if table_width(widths) > available:
         return None
     spare = available - table_width(widths)
@@ -267,7 +268,8 @@ def fit(t: Table, available: int | None) -> tuple[Table, list[int]]:
             if widths is not None:
                 return stage, widths
         last, wrap = stages(t)[-1]
-        return last, [prose if wrap(c) else fixed for c, (prose, fixed, _) in zip(last.columns, _measure(last))]
+        return last, [prose if wrap(c) and c.wrap else fixed
+                      for c, (prose, fixed, _) in zip(last.columns, _measure(last))]
     return t, _widths(t, None, _notes) or []
 
 
