@@ -10,7 +10,8 @@ is also the next convolution's input) is counted once: rows carry tensor ids, an
 the id on; a kept view (a channel chunk of a split, a crop) keeps its whole storage, as autograd does. A layer with no parameters whose input needs no
 gradient (everything before the first layer with weights) keeps nothing. Where another device keeps a
 different amount (CUDA's one-byte dropout mask), the report states the exact difference per layer type
-(MemoryReport.bounds).
+(MemoryReport.bounds). With `amp`, automatic mixed precision: each tensor in the dtype torch.autocast gives
+it, fp32 parameters, gradients and optimizer state (AMP_* below; docs/conventions.md, "Mixed precision").
 """
 
 from __future__ import annotations
@@ -102,14 +103,14 @@ def memory(report: Report, optimizer: str = "sgd", amp: str | None = None) -> Me
             raise SpecError(f"--amp runs layers in a 16-bit dtype: give --dtype fp16 or bf16, not {report.dtype}",
                             field="--dtype")
     batch = report.batch
-    saved: set[int | tuple[str, int]] = set()
+    saved: set[int] = set()
     graded: set[int] = set()  # tensors that require grad: those computed from a parameter
     storage = {0: numel(report.input)}  # tensor id → the elements of its memory (a view, a chunk or a crop,
     # has its input's id: autograd keeping the view keeps the whole storage)
     itemsize = {0: 4 if amp else nbytes}  # tensor id → its bytes per element (the image stays fp32 under autocast)
     other: dict[tuple[str, str, int], int] = {}  # (layer type, tensor, CUDA's item size) → CUDA's bytes − the CPU's
     rows = []
-    for i, r in enumerate(report.layers):
+    for r in report.layers:
         kept: list[str] = []
         total = 0
         storage.setdefault(r.tensor_out, numel(r.output))
