@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 
 from cnncalc.document import Bullets, Cell, Column, Document, Facts, Paragraph, Table, printable
+from cnncalc.writers.terminal import formula_terms, stages
 
 PREAMBLE = "% needs \\usepackage{booktabs,amssymb,longtable}"
 LONG = 40  # rows: more than fit a page beside a title and the notes
@@ -94,18 +95,6 @@ def _pieces(text: str) -> list[str]:
     return out
 
 
-def _terms(text: str) -> list[str]:
-    """A formula's pieces, each ending before a ' + ', ' = ' or ' ≈ ' outside any parentheses: where a formula
-    may break ('(55*55*96)*(11*11*3)' / '= 105,415,200' / '≈ 105M'); a number, a product or a bracket never does."""
-    pieces, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        depth += (ch in "([") - (ch in ")]")
-        if depth == 0 and ch == " " and text[i + 1:i + 3] in ("+ ", "= ", "≈ ") and i > start:
-            pieces.append(text[start:i])
-            start = i + 1
-    return [*pieces, text[start:]]
-
-
 _LONG_WORD = 16  # characters: a longer word (a path, a dotted name) may break after / . _
 
 
@@ -155,7 +144,7 @@ def _measure(t: Table, wrap) -> list[Measure]:
             pieces = max([0.0, *(em(w) for line in lines for w in _pieces(line))])
             narrowest = max(pieces, min(widest, MIN_NOTE if c.role == "note" else MIN_TEXT))
         elif c.role == "formula":
-            narrowest = max([0.0, *(em(p) for line in lines for p in _terms(line))])
+            narrowest = max([0.0, *(em(p) for line in lines for p in formula_terms(line))])
         else:
             narrowest = widest
         out.append(Measure(max(widest, header), max(widest, header_word), max(narrowest, header_word), header_word))
@@ -200,8 +189,6 @@ def fit(t: Table) -> Layout:
     """The first way of writing `t` that fits the page: each give-way step of the terminal (headers and prose
     wrap, then columns go) at \\normalsize, \\small and \\footnotesize — wrapping prose before a smaller type —
     and \\scriptsize as a last resort; when nothing fits, the narrowest at \\footnotesize (overfull)."""
-    from cnncalc.writers.terminal import stages
-
     steps = stages(t)
     tries = [(s, size) for size in SIZES for s in steps[:2]] + [(s, SIZES[-1]) for s in steps[2:]] + \
         [(s, LAST_RESORT) for s in steps]
@@ -248,7 +235,7 @@ def _cell(c: Column, text: str, width_pt: float | None, size: Size) -> str:
     if len(lines) == 1 and em(lines[0]) * size.pt <= width_pt:
         return escape(text)  # one line: nothing to wrap
     if c.role == "formula":  # a formula breaks only between its terms: the spaces inside a term are ~
-        shown = r" \newline ".join(" ".join(escape(p).replace(" ", "~") for p in _terms(line)) for line in lines)
+        shown = r" \newline ".join(" ".join(escape(p).replace(" ", "~") for p in formula_terms(line)) for line in lines)
     else:
         shown = prose(text)
     return f"{{{_RAGGED[c.align]} {shown}\\strut\\par}}"

@@ -132,10 +132,14 @@ SUM_LIMIT = 48  # a formula longer than this is a long sum (explain's totals): i
 
 
 def _terms(text: str) -> list[str]:
-    """A long formula's pieces, each ending before a ' + ', ' = ' or ' ≈ ' outside any parentheses (a number, a
-    product or a bracket is never split: '(floor((H − 11)/4) + 1) x ...' stays whole)."""
-    if cell_len(text) <= SUM_LIMIT:
-        return [text]
+    """A long formula's pieces (formula_terms); a short one stays whole."""
+    return [text] if cell_len(text) <= SUM_LIMIT else formula_terms(text)
+
+
+def formula_terms(text: str) -> list[str]:
+    """A formula's pieces, each ending before a ' + ', ' = ' or ' ≈ ' outside any parentheses: where it may break
+    ('(55*55*96)*(11*11*3)' / '= 105,415,200' / '≈ 105M'); a number, a product or a bracket never does
+    ('(floor((H − 11)/4) + 1) × ...' stays whole). The LaTeX writer breaks its formulas at the same places."""
     pieces, depth, start = [], 0, 0
     for i, ch in enumerate(text):
         depth += (ch in "([") - (ch in ")]")
