@@ -15,7 +15,7 @@ import torch
 from test_memory_autograd import BATCH, autograd_saved
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
-from torch_blocks import InvertedResidual, module_saved_bytes
+from torch_blocks import InvertedResidual, SqueezeExcitation, module_saved_bytes
 
 from cnncalc import analyze, loads_spec
 from cnncalc.errors import SpecError
@@ -25,22 +25,6 @@ from cnncalc.symbolic import analyze_symbolic
 from cnncalc.verify import verify
 
 # --- the hand-written torch modules ----------------------------------------------------------------------------
-
-
-class SqueezeExcitation(nn.Module):
-    """torchvision.ops.SqueezeExcitation: avgpool(1) → fc1 (1x1) → ReLU → fc2 (1x1) → sigmoid, `scale * input`."""
-
-    def __init__(self, channels: int, squeeze: int) -> None:
-        super().__init__()
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc1 = nn.Conv2d(channels, squeeze, 1)
-        self.fc2 = nn.Conv2d(squeeze, channels, 1)
-        self.activation = nn.ReLU()
-        self.scale_activation = nn.Sigmoid()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        scale = self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(x)))))
-        return scale * x
 
 
 def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from conftest import ROOT
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
-from torch_blocks import InvertedResidual
+from torch_blocks import InvertedResidual, SqueezeExcitation
 
 from cnncalc.analysis import analyze
 from cnncalc.cli import main
@@ -94,20 +94,6 @@ class MobileNetLike(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = F.adaptive_avg_pool2d(self.features(x), (1, 1))
         return self.classifier(torch.flatten(x, 1))
-
-
-class SqueezeExcitation(nn.Module):  # torchvision.ops.SqueezeExcitation
-    def __init__(self, channels: int, squeeze: int) -> None:
-        super().__init__()
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc1 = nn.Conv2d(channels, squeeze, 1)
-        self.fc2 = nn.Conv2d(squeeze, channels, 1)
-        self.activation = nn.ReLU()
-        self.scale_activation = nn.Sigmoid()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        scale = self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(x)))))
-        return scale * x
 
 
 class SENet(nn.Module):

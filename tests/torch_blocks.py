@@ -26,6 +26,22 @@ class InvertedResidual(nn.Module):
         return x + self.conv(x) if self.use_res_connect else self.conv(x)
 
 
+class SqueezeExcitation(nn.Module):
+    """torchvision.ops.SqueezeExcitation: avgpool(1) → fc1 (1x1) → ReLU → fc2 (1x1) → sigmoid, `scale * input`."""
+
+    def __init__(self, channels: int, squeeze: int) -> None:
+        super().__init__()
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(channels, squeeze, 1)
+        self.fc2 = nn.Conv2d(squeeze, channels, 1)
+        self.activation = nn.ReLU()
+        self.scale_activation = nn.Sigmoid()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        scale = self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(x)))))
+        return scale * x
+
+
 def module_saved_bytes(net: nn.Module, shape: tuple[int, ...], batch: int = 2) -> int:
     """The memory oracle of tests/test_memory_autograd.py (`autograd_saved`) on a hand-written module: train mode,
     every tensor autograd packs counted once by its storage, parameters and buffers left out."""
